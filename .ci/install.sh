@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# .ci/install.sh -- install everything CI needs, idempotently and quietly.
+#
+#  Debian packages:
+#    rustc-web cargo-web rust-web-src   Debian's Rust 1.96 with library source, for
+#                                       `-Z build-std=core` on Cortex-M and RISC-V
+#    gcc-arm-none-eabi libnewlib-...    linker, nm, size for the firmware example
+#    qemu-system-arm                    QEMU with the mps2-an386 (Cortex-M4F) machine
+#    gcc libc6-dev valgrind             host C compiler (QEMU plugin), instruction counts
+#  rustup: clippy and rustfmt on stable; the minimal 1.88 toolchain (the declared
+#  rust-version) to check that the library still builds with it.
+set -euo pipefail
+
+pkgs=(rustc-web cargo-web rust-web-src gcc-arm-none-eabi libnewlib-arm-none-eabi
+      qemu-system-arm gcc libc6-dev valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    log="$(mktemp)"
+    sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+    if ! { $sudo_ apt-get update -qq && $sudo_ apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+            >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"; exit 1
+    fi
+    rm -f "$log"
+fi
+
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+msrv="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)"
+rustup toolchain list | grep -q "^$msrv" || rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1
+
+echo "install ok: $(rustc --version | cut -d' ' -f1-2) (rustup), $(/usr/bin/rustc --version | cut -d' ' -f1-2) (Debian), msrv $msrv"

@@ -1,0 +1,237 @@
+//! The [`Layer`] trait: what a stack of layers from `IN` to `OUT` features must do for training.
+//!
+//! [`Dense`](crate::Dense) is one layer; [`Chain`](crate::Chain) joins two
+//! stacks whose widths meet; nesting chains gives any depth. The widths are
+//! const parameters of the trait, so a stack only implements `Layer<T, IN, OUT>`
+//! when every consecutive pair of widths agrees: a mismatch is a compile error.
+//!
+//! The trait is sealed: its methods are the engine room of
+//! [`Trainer`](crate::Trainer) and [`Network`](crate::Network), documented so
+//! the design can be read, not meant to be called directly.
+
+use crate::{Activation, Elementwise, Error, Matrix, Scalar, Zeroed};
+use core::marker::PhantomData;
+
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// Which parameter tensor of a dense layer a value belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tensor {
+    /// The weight matrix `W` (`IN × OUT`).
+    Weights,
+    /// The bias row `b` (`1 × OUT`).
+    Bias,
+}
+
+/// Names one parameter tensor of a network: its layer (0 is the first) and which tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TensorId {
+    /// The layer's position, counting from 0 at the input.
+    pub layer: usize,
+    /// Weights or bias.
+    pub tensor: Tensor,
+    /// The tensor's number of columns (the layer's output width), to turn a
+    /// flat index into `(row, column)`.
+    pub cols: usize,
+}
+
+impl TensorId {
+    /// The `(row, column)` of the `index`-th element in row-major order.
+    pub fn position(&self, index: usize) -> (usize, usize) {
+        match self.cols {
+            0 => (0, index),
+            cols => (index / cols, index % cols),
+        }
+    }
+}
+
+/// A read-only view of one dense layer: its place, widths, activation and parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct LayerView<'a, T> {
+    /// The layer's position, counting from 0 at the input.
+    pub index: usize,
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub outputs: usize,
+    /// The activation applied to the layer's output.
+    pub activation: crate::ActivationKind,
+    /// `W`, `inputs × outputs`, row-major.
+    pub weights: &'a [T],
+    /// `b`, `outputs` long.
+    pub bias: &'a [T],
+}
+
+/// A mutable view of one dense layer's parameters.
+#[derive(Debug)]
+pub struct LayerViewMut<'a, T> {
+    /// The layer's position, counting from 0 at the input.
+    pub index: usize,
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub outputs: usize,
+    /// The activation applied to the layer's output.
+    pub activation: crate::ActivationKind,
+    /// `W`, `inputs × outputs`, row-major.
+    pub weights: &'a mut [T],
+    /// `b`, `outputs` long.
+    pub bias: &'a mut [T],
+}
+
+/// What the backward pass does with each parameter's gradient: store it, or
+/// apply an optimizer update on the spot (the fused path, which needs no
+/// gradient buffer).
+pub trait ParamUpdate<T, S> {
+    /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
+    fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
+}
+
+/// Stores each gradient in its slot and leaves the parameter alone.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreGradient;
+
+impl<T: Copy> ParamUpdate<T, T> for StoreGradient {
+    #[inline(always)]
+    fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
+        *slot = grad;
+    }
+}
+
+/// Visits the parameter tensors of a network together with their gradients and
+/// per-parameter optimizer storage, one tensor at a time.
+pub trait ParamVisitor<T, S> {
+    /// Called once per tensor, in layer order, weights before bias.
+    fn visit(&mut self, id: TensorId, params: &mut [T], grads: &[T], slots: &mut [S]) -> Result<(), Error>;
+}
+
+/// Where a layer's backward pass reads its input and sends `∂f/∂input`.
+///
+/// The gradient arrives one input column at a time, after that column was last
+/// read, so it can overwrite the input in place: the previous layer's output
+/// `A` becomes its `dZ` without any extra buffer.
+pub trait Upstream<T, const M: usize, const N: usize> {
+    /// Whether the gradient is wanted at all (not for the network's input).
+    const WANTS_GRADIENT: bool;
+    /// The layer's input.
+    fn input(&self) -> &Matrix<T, M, N>;
+    /// Receives column `col` of `∂f/∂input` for the first `rows` rows.
+    fn accept_gradient_column(&mut self, col: usize, rows: usize, da: &[T; M]);
+}
+
+/// The network's input: read, never differentiated.
+#[derive(Debug)]
+pub struct DataInput<'a, T, const M: usize, const N: usize>(pub &'a Matrix<T, M, N>);
+
+impl<T, const M: usize, const N: usize> Upstream<T, M, N> for DataInput<'_, T, M, N> {
+    const WANTS_GRADIENT: bool = false;
+    #[inline(always)]
+    fn input(&self) -> &Matrix<T, M, N> {
+        self.0
+    }
+    #[inline(always)]
+    fn accept_gradient_column(&mut self, _col: usize, _rows: usize, _da: &[T; M]) {}
+}
+
+/// A hidden layer's output `A` (activation `G`), turned into its `dZ = dA ⊙ g'(A)` in place.
+#[derive(Debug)]
+pub struct HiddenInput<'a, T, G, const M: usize, const N: usize>(pub &'a mut Matrix<T, M, N>, pub PhantomData<G>);
+
+impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> Upstream<T, M, N> for HiddenInput<'_, T, G, M, N> {
+    const WANTS_GRADIENT: bool = true;
+    #[inline(always)]
+    fn input(&self) -> &Matrix<T, M, N> {
+        self.0
+    }
+    #[inline(always)]
+    fn accept_gradient_column(&mut self, col: usize, rows: usize, da: &[T; M]) {
+        for (row, &d) in self.0.as_array_mut().iter_mut().zip(da).take(rows) {
+            if let Some(a) = row.get_mut(col) {
+                *a = d * G::derivative(*a);
+            }
+        }
+    }
+}
+
+/// A stack of layers mapping `IN` features to `OUT` outputs in scalar type `T`.
+///
+/// Implemented by [`Dense`](crate::Dense), [`Chain`](crate::Chain) of two
+/// stacks whose widths meet, and [`Frozen`](crate::Frozen). Everything a
+/// training step needs is sized by the associated types, so
+/// `size_of::<Trainer<…>>()` is the whole memory cost of training.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a layer stack from {IN} inputs to {OUT} outputs",
+    label = "the layer widths do not line up here",
+    note = "each layer's output width must equal the next layer's input width (the `H` of `Chain<A, B, H>`)"
+)]
+pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
+    /// The activation of the last layer in the stack.
+    type Activation: Activation;
+    /// What the forward pass keeps for the backward pass, for a batch of `M`
+    /// rows: each hidden layer's activated output, and the last layer's
+    /// pre-activations (which the loss turns into `∂f/∂Z` in place).
+    type Tape<const M: usize>: Zeroed;
+    /// One `S` per parameter, in the network's own shape: gradients are
+    /// `Slots<T>`, optimizer state is `Slots<O::Slot>`.
+    type Slots<S: Zeroed + Copy>: Zeroed;
+    /// Number of dense layers.
+    const LAYERS: usize;
+    /// Number of scalar parameters (weights and biases).
+    const PARAMETERS: usize;
+    /// `false` for a frozen stack: no gradients, no optimizer state, nothing sent back into it.
+    const TRAINABLE: bool;
+
+    /// Pre-activations of the last layer for one sample.
+    fn logits(&self, x: &[T; IN], out: &mut [T; OUT]);
+
+    /// Forward pass over the first `rows` rows of a batch, filling the tape.
+    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>);
+
+    /// The last layer's buffer in the tape.
+    fn tape_output<const M: usize>(tape: &Self::Tape<M>) -> &Matrix<T, M, OUT>;
+
+    /// The last layer's buffer in the tape, mutably.
+    fn tape_output_mut<const M: usize>(tape: &mut Self::Tape<M>) -> &mut Matrix<T, M, OUT>;
+
+    /// Backward pass over the first `rows` rows. On entry the tape's output
+    /// buffer holds `∂f/∂Z` of the last layer; every parameter's gradient goes
+    /// to `update`, and `∂f/∂input` to `input` if it wants it.
+    fn backward<const M: usize, I, S, U>(
+        &mut self,
+        input: &mut I,
+        rows: usize,
+        tape: &mut Self::Tape<M>,
+        slots: &mut Self::Slots<S>,
+        update: &mut U,
+    ) where
+        I: Upstream<T, M, IN>,
+        S: Zeroed + Copy,
+        U: ParamUpdate<T, S>;
+
+    /// Visits every trainable tensor with its gradients and slots; stops at the first error.
+    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(
+        &mut self,
+        first_layer: usize,
+        grads: &Self::Slots<T>,
+        slots: &mut Self::Slots<S>,
+        visitor: &mut V,
+    ) -> Result<(), Error>;
+
+    /// Calls `f` on every trainable tensor's slots (gradients, optimizer state), in layer order.
+    fn visit_slots<S: Zeroed + Copy, F: FnMut(TensorId, &[S])>(slots: &Self::Slots<S>, first_layer: usize, f: &mut F);
+
+    /// Calls `f` on every trainable tensor's slots mutably, in layer order.
+    fn visit_slots_mut<S: Zeroed + Copy, F: FnMut(TensorId, &mut [S])>(
+        slots: &mut Self::Slots<S>,
+        first_layer: usize,
+        f: &mut F,
+    );
+
+    /// Calls `f` on every dense layer, input side first (frozen ones included).
+    fn for_each_layer<F: FnMut(LayerView<'_, T>)>(&self, first_layer: usize, f: &mut F);
+
+    /// Calls `f` on every dense layer mutably, input side first (frozen ones included).
+    fn for_each_layer_mut<F: FnMut(LayerViewMut<'_, T>)>(&mut self, first_layer: usize, f: &mut F);
+}

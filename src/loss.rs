@@ -1,0 +1,143 @@
+//! Losses, each computed from the output layer's logits `Z` and turning them into `∂f/∂Z` in place.
+//!
+//! | loss | output activation | `f` over a batch of `m` rows | `∂f/∂Z` |
+//! |---|---|---|---|
+//! | [`Mse`] | any | `(1/m)·‖A − Y‖_F²` (the seed's) | `dA = (2/m)(A − Y)`, then `dA ⊙ g'(Z)` |
+//! | [`CrossEntropy`] | [`Softmax`] | `(1/m)·Σᵢ Σⱼ −yᵢⱼ ln aᵢⱼ` | `(A·rowsum(Y) − Y)/m` |
+//! | [`BinaryCrossEntropy`] | [`Sigmoid`] | `(1/m)·Σᵢ Σⱼ −(y ln a + (1−y) ln(1−a))` | `(A − Y)/m` |
+//!
+//! The two cross-entropies are computed from the logits (log-sum-exp with the
+//! row maximum subtracted; `max(z,0) − z·y + ln(1 + e^(−|z|))`), never as `ln`
+//! of a probability that can round to zero, so they stay finite however
+//! confident the network is.
+//!
+//! [`BinaryCrossEntropy`] sums over outputs and divides by `m` only, like the
+//! seed's MSE; PyTorch's `BCEWithLogitsLoss` (mean reduction) divides by
+//! `m · outputs`, so with several outputs its loss and gradients are ours
+//! divided by the number of outputs.
+
+use crate::activation::row_max;
+use crate::{Activation, Elementwise, Matrix, Scalar, Sigmoid, Softmax};
+
+/// A loss for networks whose output activation is `G`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the loss of a network whose output activation is `{G}`",
+    note = "CrossEntropy needs a Softmax output layer, BinaryCrossEntropy a Sigmoid one; Mse takes any"
+)]
+pub trait Loss<G: Activation>: Copy + Default + core::fmt::Debug {
+    /// The loss of one row before dividing by the batch size, from its logits `z`.
+    fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T;
+
+    /// Like [`row_loss`](Self::row_loss), and overwrites `z` with `∂f/∂z` for a
+    /// batch of `m` rows.
+    fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T;
+
+    /// The mean loss of the first `rows` rows, turning their logits into `∂f/∂Z`.
+    fn batch_loss_and_gradient<T: Scalar, const M: usize, const N: usize>(
+        z: &mut Matrix<T, M, N>,
+        y: &Matrix<T, M, N>,
+        rows: usize,
+    ) -> T {
+        let m = T::from_usize(rows);
+        let mut total = T::ZERO;
+        for (z_row, y_row) in z.as_array_mut().iter_mut().zip(y.as_array()).take(rows) {
+            total += Self::row_loss_and_gradient(z_row, y_row, m);
+        }
+        total / m
+    }
+}
+
+/// The seed's mean squared error, `f = (1/m)·‖A − Y‖_F²`: summed over outputs,
+/// divided by the batch size only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mse;
+
+impl<G: Activation> Loss<G> for Mse {
+    #[inline]
+    fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
+        let mut a = *z;
+        G::forward_row(&mut a);
+        let mut sum = T::ZERO;
+        for (&a, &y) in a.iter().zip(y) {
+            sum += (a - y) * (a - y);
+        }
+        sum
+    }
+
+    #[inline]
+    fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T {
+        G::forward_row(z); // z now holds A
+        let two_over_m = T::TWO / m;
+        let mut da = [T::ZERO; N];
+        let mut sum = T::ZERO;
+        for ((d, &a), &y) in da.iter_mut().zip(z.iter()).zip(y) {
+            sum += (a - y) * (a - y);
+            *d = two_over_m * (a - y);
+        }
+        G::backward_row(z, &mut da);
+        *z = da;
+        sum
+    }
+}
+
+/// Categorical cross-entropy over a [`Softmax`] output: `−Σⱼ yⱼ ln aⱼ` per row,
+/// averaged over the batch.
+///
+/// Rows of `Y` are usually one-hot. They need not sum to one: the gradient is
+/// `(A·rowsum(Y) − Y)/m`, which is the familiar `(A − Y)/m` when they do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CrossEntropy;
+
+impl Loss<Softmax> for CrossEntropy {
+    #[inline]
+    fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
+        let max = row_max(z);
+        let log_sum = z.iter().fold(T::ZERO, |s, &z| s + (z - max).exp()).ln();
+        // −ln aⱼ = (max − zⱼ) + ln Σ e^(z−max): no cancellation of large logits.
+        let mut loss = T::ZERO;
+        for (&z, &y) in z.iter().zip(y) {
+            if y != T::ZERO {
+                loss += y * ((max - z) + log_sum);
+            }
+        }
+        loss
+    }
+
+    #[inline]
+    fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T {
+        let loss = Self::row_loss(z, y);
+        let y_sum = y.iter().fold(T::ZERO, |s, &y| s + y);
+        Softmax::forward_row(z);
+        for (d, &y) in z.iter_mut().zip(y) {
+            *d = (*d * y_sum - y) / m;
+        }
+        loss
+    }
+}
+
+/// Binary cross-entropy over a [`Sigmoid`] output, summed over outputs and
+/// divided by the batch size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BinaryCrossEntropy;
+
+impl Loss<Sigmoid> for BinaryCrossEntropy {
+    #[inline]
+    fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
+        let mut loss = T::ZERO;
+        for (&z, &y) in z.iter().zip(y) {
+            // −(y ln σ(z) + (1−y) ln(1−σ(z))) = max(z, 0) − z·y + ln(1 + e^(−|z|))
+            let positive = if z > T::ZERO { z } else { T::ZERO };
+            loss += positive - z * y + (-z.abs()).exp().ln_1p();
+        }
+        loss
+    }
+
+    #[inline]
+    fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T {
+        let loss = Self::row_loss(z, y);
+        for (d, &y) in z.iter_mut().zip(y) {
+            *d = (Sigmoid::apply(*d) - y) / m;
+        }
+        loss
+    }
+}

@@ -1,0 +1,471 @@
+//! Optimizers: [`Sgd`], [`SgdMomentum`] (with Nesterov) and [`Adam`], with PyTorch's formulas.
+//!
+//! An optimizer's per-parameter state is its [`Slot`](Optimizer::Slot) type,
+//! stored in the network's own shape (`Network::Slots<Slot>`), so its size is
+//! known at compile time: nothing for [`Sgd`], one value for [`SgdMomentum`],
+//! two for [`Adam`].
+//!
+//! Each update is a pure function of the parameter, its gradient and its slot.
+//! That is what lets the checked [`Trainer::step`](crate::Trainer::step)
+//! compute every new value first, refuse the step if any would be non-finite,
+//! and only then write.
+//!
+//! All arithmetic is in the working precision `T`: an `f32` network never
+//! touches `f64` on the device.
+
+use crate::{Error, Scalar, Zeroed};
+
+/// Gradient clipping, applied to the raw gradients before weight decay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Clip<T> {
+    /// No clipping.
+    None,
+    /// Clamp every gradient to `[−c, c]` (PyTorch's `clip_grad_value_`).
+    Value(T),
+    /// Scale all gradients by `min(1, max / (‖g‖₂ + 1e-6))`, where `‖g‖₂` is
+    /// the norm of all gradients together (PyTorch's `clip_grad_norm_`).
+    /// Needs every gradient before any update, so only the checked step has it.
+    Norm(T),
+}
+
+/// The state an optimizer keeps for each parameter.
+pub trait OptimizerSlot: Zeroed + Copy {
+    /// `true` when no value in the slot is NaN or infinite.
+    fn is_finite(&self) -> bool;
+}
+
+impl OptimizerSlot for () {
+    #[inline(always)]
+    fn is_finite(&self) -> bool {
+        true
+    }
+}
+
+impl<T: Scalar> OptimizerSlot for T {
+    #[inline(always)]
+    fn is_finite(&self) -> bool {
+        Scalar::is_finite(*self)
+    }
+}
+
+/// An optimizer: turns gradients into parameter updates.
+pub trait Optimizer<T: Scalar> {
+    /// Per-parameter state.
+    type Slot: OptimizerSlot;
+    /// Everything an update needs that is the same for all parameters in one step.
+    type Step: Copy;
+
+    /// The configured gradient clipping.
+    fn clip(&self) -> Clip<T>;
+
+    /// Checks every hyperparameter; a step with an invalid one is refused.
+    fn validate(&self) -> Result<(), Error>;
+
+    /// The constants for the next step. `grad_scale` multiplies every gradient
+    /// (global-norm clipping; `1` otherwise).
+    fn prepare(&self, grad_scale: T) -> Self::Step;
+
+    /// The new value of a parameter and its slot.
+    fn update(step: &Self::Step, param: T, grad: T, slot: Self::Slot) -> (T, Self::Slot);
+
+    /// Records that a step was applied (advances step counters).
+    fn finish(&mut self);
+}
+
+/// What happens to a raw gradient before the update rule sees it: global-norm
+/// scaling, value clipping, L2 weight decay (`g + λ·p`, PyTorch's `weight_decay`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradientTransform<T> {
+    scale: T,
+    clip_value: Option<T>,
+    weight_decay: T,
+}
+
+impl<T: Scalar> GradientTransform<T> {
+    fn new(clip: Clip<T>, grad_scale: T, weight_decay: T) -> Self {
+        let clip_value = match clip {
+            Clip::Value(c) => Some(c),
+            Clip::None | Clip::Norm(_) => None,
+        };
+        Self {
+            scale: grad_scale,
+            clip_value,
+            weight_decay,
+        }
+    }
+
+    /// The gradient the update rule uses.
+    #[inline(always)]
+    pub fn apply(&self, param: T, grad: T) -> T {
+        let mut g = grad;
+        if self.scale != T::ONE {
+            g *= self.scale;
+        }
+        if let Some(c) = self.clip_value {
+            // Comparisons, not min/max, so a NaN gradient stays NaN and is caught.
+            g = if g > c {
+                c
+            } else if g < -c {
+                -c
+            } else {
+                g
+            };
+        }
+        if self.weight_decay != T::ZERO {
+            g += self.weight_decay * param;
+        }
+        g
+    }
+}
+
+fn check(name: &'static str, value: impl Scalar, ok: bool) -> Result<(), Error> {
+    if ok && value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value: value.to_f64(),
+        })
+    }
+}
+
+fn check_common<T: Scalar>(lr: T, weight_decay: T, clip: Clip<T>) -> Result<(), Error> {
+    check("lr", lr, lr >= T::ZERO)?;
+    check("weight_decay", weight_decay, weight_decay >= T::ZERO)?;
+    match clip {
+        Clip::None => Ok(()),
+        Clip::Value(c) => check("clip value", c, c > T::ZERO),
+        Clip::Norm(c) => check("clip norm", c, c > T::ZERO),
+    }
+}
+
+/// Plain stochastic gradient descent, the seed's `W ← W − α·dW`. No state.
+///
+/// ```
+/// use tinymlp::Sgd;
+/// let sgd = Sgd::new(0.5f32).weight_decay(1e-4);
+/// let with_momentum = Sgd::new(0.1f32).momentum(0.9).nesterov(true);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sgd<T> {
+    lr: T,
+    weight_decay: T,
+    clip: Clip<T>,
+}
+
+impl<T: Scalar> Sgd<T> {
+    /// Plain SGD with learning rate `lr`.
+    pub const fn new(lr: T) -> Self {
+        Self {
+            lr,
+            weight_decay: T::ZERO,
+            clip: Clip::None,
+        }
+    }
+
+    /// Adds L2 weight decay `λ` (the gradient becomes `g + λ·p`).
+    pub const fn weight_decay(mut self, lambda: T) -> Self {
+        self.weight_decay = lambda;
+        self
+    }
+
+    /// Sets gradient clipping.
+    pub const fn clip(mut self, clip: Clip<T>) -> Self {
+        self.clip = clip;
+        self
+    }
+
+    /// Switches to SGD with momentum `μ` (PyTorch: `v = μ·v + g`, `p −= lr·v`).
+    pub const fn momentum(self, mu: T) -> SgdMomentum<T> {
+        SgdMomentum {
+            sgd: self,
+            momentum: mu,
+            nesterov: false,
+        }
+    }
+
+    /// The learning rate.
+    pub const fn lr(&self) -> T {
+        self.lr
+    }
+
+    /// Changes the learning rate (for a schedule).
+    pub fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+}
+
+/// The per-step constants of [`Sgd`].
+#[derive(Clone, Copy, Debug)]
+pub struct SgdStep<T> {
+    lr: T,
+    transform: GradientTransform<T>,
+}
+
+impl<T: Scalar> Optimizer<T> for Sgd<T> {
+    type Slot = ();
+    type Step = SgdStep<T>;
+
+    fn clip(&self) -> Clip<T> {
+        self.clip
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        check_common(self.lr, self.weight_decay, self.clip)
+    }
+
+    fn prepare(&self, grad_scale: T) -> SgdStep<T> {
+        SgdStep {
+            lr: self.lr,
+            transform: GradientTransform::new(self.clip, grad_scale, self.weight_decay),
+        }
+    }
+
+    #[inline(always)]
+    fn update(step: &SgdStep<T>, param: T, grad: T, _: ()) -> (T, ()) {
+        (param - step.lr * step.transform.apply(param, grad), ())
+    }
+
+    fn finish(&mut self) {}
+}
+
+/// SGD with momentum, optionally Nesterov, as PyTorch's `torch.optim.SGD`
+/// (dampening 0): `v = μ·v + g`; then `p −= lr·v`, or with Nesterov
+/// `p −= lr·(g + μ·v)`. One velocity per parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdMomentum<T> {
+    sgd: Sgd<T>,
+    momentum: T,
+    nesterov: bool,
+}
+
+impl<T: Scalar> SgdMomentum<T> {
+    /// Turns Nesterov momentum on or off.
+    pub const fn nesterov(mut self, on: bool) -> Self {
+        self.nesterov = on;
+        self
+    }
+
+    /// Adds L2 weight decay `λ`.
+    pub const fn weight_decay(mut self, lambda: T) -> Self {
+        self.sgd.weight_decay = lambda;
+        self
+    }
+
+    /// Sets gradient clipping.
+    pub const fn clip(mut self, clip: Clip<T>) -> Self {
+        self.sgd.clip = clip;
+        self
+    }
+
+    /// The learning rate.
+    pub const fn lr(&self) -> T {
+        self.sgd.lr
+    }
+
+    /// Changes the learning rate (for a schedule).
+    pub fn set_lr(&mut self, lr: T) {
+        self.sgd.lr = lr;
+    }
+}
+
+/// The per-step constants of [`SgdMomentum`].
+#[derive(Clone, Copy, Debug)]
+pub struct SgdMomentumStep<T> {
+    sgd: SgdStep<T>,
+    momentum: T,
+    nesterov: bool,
+}
+
+impl<T: Scalar> Optimizer<T> for SgdMomentum<T> {
+    type Slot = T;
+    type Step = SgdMomentumStep<T>;
+
+    fn clip(&self) -> Clip<T> {
+        self.sgd.clip
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        self.sgd.validate()?;
+        check("momentum", self.momentum, self.momentum >= T::ZERO)
+    }
+
+    fn prepare(&self, grad_scale: T) -> SgdMomentumStep<T> {
+        SgdMomentumStep {
+            sgd: self.sgd.prepare(grad_scale),
+            momentum: self.momentum,
+            nesterov: self.nesterov,
+        }
+    }
+
+    #[inline(always)]
+    fn update(step: &SgdMomentumStep<T>, param: T, grad: T, velocity: T) -> (T, T) {
+        let g = step.sgd.transform.apply(param, grad);
+        // PyTorch starts the buffer at g; μ·0 + g is g exactly, so one formula serves.
+        let v = step.momentum * velocity + g;
+        let direction = if step.nesterov { g + step.momentum * v } else { v };
+        (param - step.sgd.lr * direction, v)
+    }
+
+    fn finish(&mut self) {}
+}
+
+/// Adam's per-parameter state: the first and second moment estimates.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AdamSlot<T> {
+    /// First moment (mean of gradients).
+    pub m: T,
+    /// Second moment (mean of squared gradients).
+    pub v: T,
+}
+
+impl<T: Zeroed> Zeroed for AdamSlot<T> {
+    const ZEROED: Self = Self {
+        m: T::ZEROED,
+        v: T::ZEROED,
+    };
+}
+
+impl<T: Scalar> OptimizerSlot for AdamSlot<T> {
+    #[inline(always)]
+    fn is_finite(&self) -> bool {
+        self.m.is_finite() && self.v.is_finite()
+    }
+}
+
+/// Adam (Kingma & Ba), with the formula of PyTorch's `torch.optim.Adam`:
+///
+/// ```text
+/// m = β₁·m + (1 − β₁)·g          v = β₂·v + (1 − β₂)·g²
+/// p −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+///
+/// `β₁ᵗ` and `β₂ᵗ` are kept as running products in `T`, so bias corrections
+/// agree with PyTorch's (computed in `f64`) to rounding, not bit for bit.
+/// Defaults: `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adam<T> {
+    lr: T,
+    beta1: T,
+    beta2: T,
+    eps: T,
+    weight_decay: T,
+    clip: Clip<T>,
+    beta1_power: T,
+    beta2_power: T,
+    steps: u32,
+}
+
+impl<T: Scalar> Adam<T> {
+    /// Adam with learning rate `lr` and PyTorch's defaults for the rest.
+    pub fn new(lr: T) -> Self {
+        Self::with_betas(lr, T::from_f64(0.9), T::from_f64(0.999), T::from_f64(1e-8))
+    }
+
+    /// Adam with every constant given; usable in `const` and `static` items.
+    pub const fn with_betas(lr: T, beta1: T, beta2: T, eps: T) -> Self {
+        Self {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay: T::ZERO,
+            clip: Clip::None,
+            beta1_power: T::ONE,
+            beta2_power: T::ONE,
+            steps: 0,
+        }
+    }
+
+    /// Sets `ε`.
+    pub const fn eps(mut self, eps: T) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Adds L2 weight decay `λ` (the gradient becomes `g + λ·p`; not AdamW).
+    pub const fn weight_decay(mut self, lambda: T) -> Self {
+        self.weight_decay = lambda;
+        self
+    }
+
+    /// Sets gradient clipping.
+    pub const fn clip(mut self, clip: Clip<T>) -> Self {
+        self.clip = clip;
+        self
+    }
+
+    /// The learning rate.
+    pub const fn lr(&self) -> T {
+        self.lr
+    }
+
+    /// Changes the learning rate (for a schedule).
+    pub fn set_lr(&mut self, lr: T) {
+        self.lr = lr;
+    }
+
+    /// Number of steps applied so far (`t`).
+    pub const fn steps(&self) -> u32 {
+        self.steps
+    }
+}
+
+/// The per-step constants of [`Adam`].
+#[derive(Clone, Copy, Debug)]
+pub struct AdamStep<T> {
+    transform: GradientTransform<T>,
+    beta1: T,
+    beta2: T,
+    one_minus_beta1: T,
+    one_minus_beta2: T,
+    step_size: T,
+    bias_correction2_sqrt: T,
+    eps: T,
+}
+
+impl<T: Scalar> Optimizer<T> for Adam<T> {
+    type Slot = AdamSlot<T>;
+    type Step = AdamStep<T>;
+
+    fn clip(&self) -> Clip<T> {
+        self.clip
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        check_common(self.lr, self.weight_decay, self.clip)?;
+        check("beta1", self.beta1, self.beta1 >= T::ZERO && self.beta1 < T::ONE)?;
+        check("beta2", self.beta2, self.beta2 >= T::ZERO && self.beta2 < T::ONE)?;
+        check("eps", self.eps, self.eps > T::ZERO)
+    }
+
+    fn prepare(&self, grad_scale: T) -> AdamStep<T> {
+        let bias_correction1 = T::ONE - self.beta1_power * self.beta1;
+        let bias_correction2 = T::ONE - self.beta2_power * self.beta2;
+        AdamStep {
+            transform: GradientTransform::new(self.clip, grad_scale, self.weight_decay),
+            beta1: self.beta1,
+            beta2: self.beta2,
+            one_minus_beta1: T::ONE - self.beta1,
+            one_minus_beta2: T::ONE - self.beta2,
+            step_size: self.lr / bias_correction1,
+            bias_correction2_sqrt: bias_correction2.sqrt(),
+            eps: self.eps,
+        }
+    }
+
+    #[inline(always)]
+    fn update(step: &AdamStep<T>, param: T, grad: T, slot: AdamSlot<T>) -> (T, AdamSlot<T>) {
+        let g = step.transform.apply(param, grad);
+        let m = step.beta1 * slot.m + step.one_minus_beta1 * g;
+        let v = step.beta2 * slot.v + step.one_minus_beta2 * g * g;
+        let denom = v.sqrt() / step.bias_correction2_sqrt + step.eps;
+        (param - step.step_size * (m / denom), AdamSlot { m, v })
+    }
+
+    fn finish(&mut self) {
+        self.beta1_power *= self.beta1;
+        self.beta2_power *= self.beta2;
+        self.steps = self.steps.saturating_add(1);
+    }
+}

@@ -1,0 +1,273 @@
+//! `Trainer`: the network, its optimizer, and every buffer one training step needs, sized by the types.
+
+use crate::layer::{DataInput, ParamVisitor, StoreGradient, TensorId};
+use crate::network::Model;
+use crate::optim::{Clip, Optimizer, OptimizerSlot};
+use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
+
+/// Trains a [`Network`] with optimizer `O` and loss `L` on batches of `M` rows.
+///
+/// It owns the network, the optimizer and its per-parameter state, the
+/// training tape (each layer's activations for a batch of `M`) and the
+/// gradients. All of it is sized at compile time: `size_of::<Trainer<…>>()` is
+/// the whole memory cost of training, and [`Trainer::new`] is a `const fn`, so
+/// a trainer can be a `static` that is never built on the stack.
+///
+/// ```
+/// use tinymlp::{mlp, Matrix, Mse, Sgd, Trainer};
+///
+/// type Net = mlp!(f64; 2 => 4 Sigmoid => 1 Sigmoid);
+/// let x = Matrix::from_array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]);
+/// let y = Matrix::from_array([[0.0], [1.0], [1.0], [0.0]]);
+///
+/// let mut trainer = Trainer::new(Net::xavier(7), Sgd::new(2.0), Mse); // batch size 4, from x
+/// let first = trainer.step(&x, &y)?;
+/// for _ in 0..3000 {
+///     trainer.step(&x, &y)?;
+/// }
+/// assert!(trainer.step(&x, &y)? < first / 10.0);
+/// # Ok::<(), tinymlp::Error>(())
+/// ```
+///
+/// A batch size of zero is rejected when the program is compiled:
+///
+/// ```compile_fail,E0080
+/// use tinymlp::{mlp, Mse, Sgd, Trainer};
+/// type Net = mlp!(f32; 2 => 1 Identity);
+/// let t = Trainer::<_, _, _, 0>::new(Net::xavier(1), Sgd::new(0.1), Mse);
+/// ```
+///
+/// Targets must have the network's output shape and the batch's row count:
+///
+/// ```compile_fail,E0308
+/// use tinymlp::{mlp, Matrix, Mse, Sgd, Trainer};
+/// type Net = mlp!(f32; 2 => 4 Sigmoid => 1 Sigmoid);
+/// let mut t = Trainer::new(Net::xavier(1), Sgd::new(0.1), Mse);
+/// let x = Matrix::<f32, 4, 2>::zeros();
+/// let y = Matrix::<f32, 4, 2>::zeros(); // two outputs, the network has one
+/// let _ = t.step(&x, &y);
+/// ```
+///
+/// ```compile_fail,E0308
+/// use tinymlp::{mlp, Matrix, Mse, Sgd, Trainer};
+/// type Net = mlp!(f32; 2 => 4 Sigmoid => 1 Sigmoid);
+/// let mut t = Trainer::new(Net::xavier(1), Sgd::new(0.1), Mse);
+/// let x = Matrix::<f32, 4, 2>::zeros();
+/// let y = Matrix::<f32, 3, 1>::zeros(); // three rows of targets for four samples
+/// let _ = t.step(&x, &y);
+/// ```
+pub struct Trainer<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> {
+    network: N,
+    optimizer: O,
+    loss: L,
+    tape: N::Tape<M>,
+    gradients: N::Slots<N::Scalar>,
+    state: N::Slots<O::Slot>,
+}
+
+impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
+    /// A trainer for `network`, with zeroed tape, gradients and optimizer state.
+    pub const fn new(network: N, optimizer: O, loss: L) -> Self {
+        const { assert!(M > 0, "the batch size M must be at least 1") };
+        Self {
+            network,
+            optimizer,
+            loss,
+            tape: Zeroed::ZEROED,
+            gradients: Zeroed::ZEROED,
+            state: Zeroed::ZEROED,
+        }
+    }
+
+    /// The network being trained.
+    pub const fn network(&self) -> &N {
+        &self.network
+    }
+
+    /// The network, mutably (optimizer state is kept; reset it with
+    /// [`reset_optimizer_state`](Self::reset_optimizer_state) if the change is large).
+    pub fn network_mut(&mut self) -> &mut N {
+        &mut self.network
+    }
+
+    /// Ends training and gives the network back.
+    pub fn into_network(self) -> N {
+        self.network
+    }
+
+    /// The optimizer.
+    pub const fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The optimizer, mutably (to change its learning rate, say).
+    pub fn optimizer_mut(&mut self) -> &mut O {
+        &mut self.optimizer
+    }
+
+    /// The loss.
+    pub const fn loss(&self) -> &L {
+        &self.loss
+    }
+
+    /// The gradients of the last checked step, in the network's own shape.
+    pub const fn gradients(&self) -> &N::Slots<N::Scalar> {
+        &self.gradients
+    }
+
+    /// The optimizer's per-parameter state, in the network's own shape.
+    pub const fn optimizer_state(&self) -> &N::Slots<O::Slot> {
+        &self.state
+    }
+
+    /// Zeroes the optimizer's per-parameter state (momenta, moment estimates).
+    pub fn reset_optimizer_state(&mut self) {
+        self.state = Zeroed::ZEROED;
+    }
+}
+
+impl<T, Ls, O, L, const IN: usize, const OUT: usize, const M: usize> Trainer<Network<T, Ls, IN, OUT>, O, L, M>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    O: Optimizer<T>,
+{
+    /// Calls `f` with each trainable tensor's gradients from the last checked
+    /// step, layer by layer from the input, weights (row-major) before bias.
+    pub fn for_each_gradient(&self, mut f: impl FnMut(TensorId, &[T])) {
+        Ls::visit_slots(&self.gradients, 0, &mut f);
+    }
+
+    /// Calls `f` with each trainable tensor's optimizer state, in the same order.
+    pub fn for_each_optimizer_slot(&self, mut f: impl FnMut(TensorId, &[O::Slot])) {
+        Ls::visit_slots(&self.state, 0, &mut f);
+    }
+
+    /// One training step on a full batch: forward, loss, backward, update.
+    /// Returns the batch's loss before the update.
+    ///
+    /// The step is checked: if an input or target is not finite, a
+    /// hyperparameter is out of range, or the loss, any gradient or any updated
+    /// parameter or optimizer state would be NaN or infinite, it returns the
+    /// error and leaves the network and the optimizer exactly as they were.
+    pub fn step(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
+        self.step_rows(x, y, M)
+    }
+
+    /// Like [`step`](Self::step) on the first `rows` rows only (a partial last
+    /// batch): the loss and gradients are means over `rows`, and the other
+    /// rows are never read.
+    pub fn step_rows(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>, rows: usize) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
+        if rows == 0 || rows > M {
+            return Err(Error::BatchRows { rows, capacity: M });
+        }
+        check_finite(x, rows, |row, col| Error::NonFiniteInput { row, col })?;
+        check_finite(y, rows, |row, col| Error::NonFiniteTarget { row, col })?;
+        self.optimizer.validate()?;
+
+        let layers = self.network.layers_mut();
+        layers.forward_tape(x, rows, &mut self.tape);
+        let loss = L::batch_loss_and_gradient(Ls::tape_output_mut(&mut self.tape), y, rows);
+        if !loss.is_finite() {
+            return Err(Error::NonFiniteLoss);
+        }
+        layers.backward(
+            &mut DataInput(x),
+            rows,
+            &mut self.tape,
+            &mut self.gradients,
+            &mut StoreGradient,
+        );
+
+        let grad_scale = match self.optimizer.clip() {
+            Clip::Norm(max_norm) => {
+                let mut sum = SquaredNorm(T::ZERO);
+                layers.visit_params(0, &self.gradients, &mut self.state, &mut sum)?;
+                let norm = sum.0.sqrt();
+                let coefficient = max_norm / (norm + T::from_f64(1e-6));
+                if coefficient < T::ONE { coefficient } else { T::ONE }
+            }
+            Clip::None | Clip::Value(_) => T::ONE,
+        };
+        let step = self.optimizer.prepare(grad_scale);
+        if let Err(error) = layers.visit_params(0, &self.gradients, &mut self.state, &mut DryRun::<O, T>(step)) {
+            // Report a non-finite gradient in preference to the parameter it spoilt.
+            layers.visit_params(0, &self.gradients, &mut self.state, &mut FiniteGradients)?;
+            return Err(error);
+        }
+        layers.visit_params(0, &self.gradients, &mut self.state, &mut Commit::<O, T>(step))?;
+        self.optimizer.finish();
+        Ok(loss)
+    }
+}
+
+/// The first non-finite element among the first `rows` rows, as an error.
+fn check_finite<T: Scalar, const M: usize, const N: usize>(
+    m: &Matrix<T, M, N>,
+    rows: usize,
+    error: fn(usize, usize) -> Error,
+) -> Result<(), Error> {
+    for (r, row) in m.as_array().iter().enumerate().take(rows) {
+        if let Some(c) = row.iter().position(|x| !x.is_finite()) {
+            return Err(error(r, c));
+        }
+    }
+    Ok(())
+}
+
+/// Adds up the squares of all gradients.
+struct SquaredNorm<T>(T);
+
+impl<T: Scalar, S> ParamVisitor<T, S> for SquaredNorm<T> {
+    fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        for &g in grads {
+            self.0 += g * g;
+        }
+        Ok(())
+    }
+}
+
+/// Finds the first non-finite gradient.
+struct FiniteGradients;
+
+impl<T: Scalar, S> ParamVisitor<T, S> for FiniteGradients {
+    fn visit(&mut self, id: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        match grads.iter().position(|g| !g.is_finite()) {
+            Some(i) => Err(Error::at(id, i, Error::gradient)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Computes every update without writing it; fails on the first non-finite result.
+struct DryRun<O: Optimizer<T>, T: Scalar>(O::Step);
+
+impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
+    fn visit(&mut self, id: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
+        for (i, ((&p, &g), &s)) in params.iter().zip(grads).zip(slots.iter()).enumerate() {
+            let (p, s) = O::update(&self.0, p, g, s);
+            if !(p.is_finite() && s.is_finite()) {
+                return Err(Error::at(id, i, Error::parameter));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes every update.
+struct Commit<O: Optimizer<T>, T: Scalar>(O::Step);
+
+impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for Commit<O, T> {
+    fn visit(&mut self, _: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
+            (*p, *s) = O::update(&self.0, *p, g, *s);
+        }
+        Ok(())
+    }
+}
