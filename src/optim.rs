@@ -409,6 +409,13 @@ impl<T: Scalar> Adam<T> {
     pub const fn steps(&self) -> u32 {
         self.steps
     }
+
+    /// `(β₁ᵗ, β₂ᵗ)`: the running products the bias corrections are computed
+    /// from (both `1` before the first step). Advanced only by a step that is
+    /// applied, so a refused step leaves them as they were.
+    pub const fn beta_powers(&self) -> (T, T) {
+        (self.beta1_power, self.beta2_power)
+    }
 }
 
 /// The per-step constants of [`Adam`].
