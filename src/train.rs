@@ -245,14 +245,16 @@ impl<T: Scalar, S> ParamVisitor<T, S> for FiniteGradients {
     }
 }
 
-/// Computes every update without writing it; fails on the first non-finite result.
+/// Computes every update without writing it; fails on the first non-finite
+/// gradient or result.
 struct DryRun<O: Optimizer<T>, T: Scalar>(O::Step);
 
 impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
     fn visit(&mut self, id: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
         for (i, ((&p, &g), &s)) in params.iter().zip(grads).zip(slots.iter()).enumerate() {
             let (p, s) = O::update(&self.0, p, g, s);
-            if !(p.is_finite() && s.is_finite()) {
+            // The raw gradient too: value clipping would clamp ±∞ to a finite update.
+            if !(g.is_finite() && p.is_finite() && s.is_finite()) {
                 return Err(Error::at(id, i, Error::parameter));
             }
         }
