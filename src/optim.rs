@@ -25,6 +25,8 @@ pub enum Clip<T> {
     /// Scale all gradients by `min(1, max / (‖g‖₂ + 1e-6))`, where `‖g‖₂` is
     /// the norm of all gradients together (PyTorch's `clip_grad_norm_`).
     /// Needs every gradient before any update, so only the checked step has it.
+    /// Finite gradients are clipped even when the sum of their squares
+    /// overflows (the norm is then recomputed with the largest factored out).
     Norm(T),
 }
 

@@ -186,13 +186,7 @@ where
         );
 
         let grad_scale = match self.optimizer.clip() {
-            Clip::Norm(max_norm) => {
-                let mut sum = SquaredNorm(T::ZERO);
-                layers.visit_params(0, &self.gradients, &mut self.state, &mut sum)?;
-                let norm = sum.0.sqrt();
-                let coefficient = max_norm / (norm + T::from_f64(1e-6));
-                if coefficient < T::ONE { coefficient } else { T::ONE }
-            }
+            Clip::Norm(max_norm) => norm_clip_coefficient(layers, &self.gradients, &mut self.state, max_norm)?,
             Clip::None | Clip::Value(_) => T::ONE,
         };
         let step = self.optimizer.prepare(grad_scale);
@@ -205,6 +199,50 @@ where
         self.optimizer.finish();
         Ok(loss)
     }
+}
+
+/// `min(1, max_norm / (‖g‖₂ + 1e-6))` over all gradients, PyTorch's `clip_grad_norm_` coefficient.
+fn norm_clip_coefficient<T, Ls, S, const IN: usize, const OUT: usize>(
+    layers: &mut Ls,
+    grads: &Ls::Slots<T>,
+    slots: &mut Ls::Slots<S>,
+    max_norm: T,
+) -> Result<T, Error>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    S: Zeroed + Copy,
+{
+    let mut sum = SquaredNorm(T::ZERO);
+    layers.visit_params(0, grads, slots, &mut sum)?;
+    let norm = sum.0.sqrt();
+    let coefficient = if norm.is_finite() {
+        max_norm / (norm + T::from_f64(1e-6))
+    } else {
+        // Squares of finite gradients beyond √MAX overflow, which would make the
+        // coefficient 0 and the step a silent no-op: divide by the largest first.
+        let mut largest = LargestMagnitude(T::ZERO);
+        layers.visit_params(0, grads, slots, &mut largest)?;
+        let largest = largest.0;
+        if !largest.is_finite() || largest == T::ZERO {
+            return Ok(T::ONE); // a non-finite gradient, which the dry run refuses
+        }
+        let mut scaled = ScaledSquaredNorm {
+            divisor: largest,
+            sum: T::ZERO,
+        };
+        layers.visit_params(0, grads, slots, &mut scaled)?;
+        let root = scaled.sum.sqrt(); // in [1, √parameters]
+        let norm = largest * root;
+        if norm.is_finite() {
+            max_norm / (norm + T::from_f64(1e-6))
+        } else {
+            // ‖g‖ > MAX: the coefficient may be subnormal (fewer significant
+            // bits), and is 0 only if max_norm / ‖g‖ itself underflows.
+            max_norm / root / largest
+        }
+    };
+    Ok(if coefficient < T::ONE { coefficient } else { T::ONE })
 }
 
 /// The first non-finite element among the first `rows` rows, as an error.
@@ -228,6 +266,37 @@ impl<T: Scalar, S> ParamVisitor<T, S> for SquaredNorm<T> {
     fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
         for &g in grads {
             self.0 += g * g;
+        }
+        Ok(())
+    }
+}
+
+/// The largest gradient magnitude (NaN if any gradient is NaN).
+struct LargestMagnitude<T>(T);
+
+impl<T: Scalar, S> ParamVisitor<T, S> for LargestMagnitude<T> {
+    fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        for &g in grads {
+            let magnitude = g.abs();
+            if magnitude > self.0 || magnitude.is_nan() {
+                self.0 = magnitude;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds up the squares of all gradients divided by `divisor`.
+struct ScaledSquaredNorm<T> {
+    divisor: T,
+    sum: T,
+}
+
+impl<T: Scalar, S> ParamVisitor<T, S> for ScaledSquaredNorm<T> {
+    fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        for &g in grads {
+            let g = g / self.divisor;
+            self.sum += g * g;
         }
         Ok(())
     }
