@@ -125,9 +125,11 @@ impl Loss<Sigmoid> for BinaryCrossEntropy {
     fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
         let mut loss = T::ZERO;
         for (&z, &y) in z.iter().zip(y) {
-            // −(y ln σ(z) + (1−y) ln(1−σ(z))) = max(z, 0) − z·y + ln(1 + e^(−|z|))
-            let positive = if z > T::ZERO { z } else { T::ZERO };
-            loss += positive - z * y + (-z.abs()).exp().ln_1p();
+            // −(y ln σ(z) + (1−y) ln(1−σ(z))) = max(z, 0) − z·y + ln(1 + e^(−|z|)),
+            // with max(z, 0) − z·y as z·(1 − y) for z > 0: z − z·y cancels
+            // catastrophically for large z and soft targets near 1.
+            let linear = if z > T::ZERO { z * (T::ONE - y) } else { -(z * y) };
+            loss += linear + (-z.abs()).exp().ln_1p();
         }
         loss
     }
