@@ -326,3 +326,21 @@ fn training_step_gradients_at_extreme_logits_match_f64() {
         assert_close(*g, *w, &format!("gradient {i}"));
     }
 }
+
+#[test]
+fn cross_entropy_of_a_confident_correct_prediction_keeps_its_relative_accuracy() {
+    // −ln softmax(z)₀ for z = [d, 0, 0] is ln(1 + 2e^(−d)): tiny, and well within
+    // f32's range, so it should carry f32's relative precision as BCE's does, not
+    // an absolute error of f32's spacing near 1 (1.2e-7).
+    for d in [5.0f32, 10.0, 15.0, 17.0, 20.0, 30.0, 60.0] {
+        let want = (2.0 * (-(d as f64)).exp()).ln_1p();
+        let got = <CrossEntropy as Loss<Softmax>>::row_loss(&[d, 0.0, 0.0], &[1.0, 0.0, 0.0]) as f64;
+        assert!((got - want).abs() <= 1e-4 * want, "d = {d}: got {got:e}, want {want:e}");
+        let got = <BinaryCrossEntropy as Loss<Sigmoid>>::row_loss(&[d], &[1.0]) as f64;
+        let want = (-(d as f64)).exp().ln_1p();
+        assert!(
+            (got - want).abs() <= 1e-4 * want,
+            "BCE, d = {d}: got {got:e}, want {want:e}"
+        );
+    }
+}
