@@ -7,6 +7,8 @@
 //! true value is below f32's resolution near 1 (about 6e-8): `σ'(17)` is
 //! `4e-8`, but `σ(17)` rounds to `1` in f32, so `a(1 − a)` is `0`. The absolute
 //! tolerance admits exactly that.
+// Indices mirror the subscripts of the formulas they implement.
+#![allow(clippy::needless_range_loop)]
 
 use tinymlp::{
     Activation, BinaryCrossEntropy, CrossEntropy, Dense, Elementwise, Identity, LeakyRelu, Loss, Matrix, Mse, Relu,
@@ -157,13 +159,12 @@ fn softmax_and_its_backward_at_extremes_match_f64() {
 
 // ---- losses, from logits to ∂f/∂z ----
 
+/// A reference loss: from logits and targets to the row's loss and `∂loss/∂z`.
+type Reference<const N: usize> = fn(&[f64; N], &[f64; N]) -> (f64, [f64; N]);
+
 /// Checks `row_loss` and `row_loss_and_gradient` of `L` (output activation
 /// `G`) on one row against `reference(z, y) → (loss, ∂loss/∂z)`, for a batch of `m`.
-fn check_loss<G: Activation, L: Loss<G>, T: Scalar, const N: usize>(
-    z: [T; N],
-    y: [T; N],
-    reference: fn(&[f64; N], &[f64; N]) -> (f64, [f64; N]),
-) {
+fn check_loss<G: Activation, L: Loss<G>, T: Scalar, const N: usize>(z: [T; N], y: [T; N], reference: Reference<N>) {
     let m = 4.0;
     let (want_loss, want_grad) = reference(&widen(&z), &widen(&y));
     let what = format!("{:?} on {:?}, z = {z:?}, y = {y:?}", L::default(), T::KIND);
