@@ -320,14 +320,21 @@ struct DryRun<O: Optimizer<T>, T: Scalar>(O::Step);
 
 impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
     fn visit(&mut self, id: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
-        for (i, ((&p, &g), &s)) in params.iter().zip(grads).zip(slots.iter()).enumerate() {
+        // The raw gradient too: value clipping would clamp ±∞ to a finite update.
+        let spoils = |(&p, &g, &s): (&T, &T, &O::Slot)| {
             let (p, s) = O::update(&self.0, p, g, s);
-            // The raw gradient too: value clipping would clamp ±∞ to a finite update.
-            if !(g.is_finite() && p.is_finite() && s.is_finite()) {
-                return Err(Error::at(id, i, Error::parameter));
-            }
+            !(g.is_finite() & p.is_finite() & s.is_finite())
+        };
+        let elements = || params.iter().zip(grads).zip(slots.iter()).map(|((p, g), s)| (p, g, s));
+        // A branch-free pass over the whole tensor (the common, all-finite case),
+        // then a search for the first culprit only when there is one.
+        if !elements().fold(false, |spoilt, e| spoilt | spoils(e)) {
+            return Ok(());
         }
-        Ok(())
+        match elements().position(spoils) {
+            Some(i) => Err(Error::at(id, i, Error::parameter)),
+            None => Ok(()),
+        }
     }
 }
 
