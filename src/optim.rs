@@ -68,9 +68,13 @@ pub trait Optimizer<T: Scalar> {
     fn prepare(&self, grad_scale: T) -> Self::Step;
 
     /// The new value of a parameter and its slot.
+    ///
+    /// Must be a pure function of its arguments: the checked step calls it
+    /// once to see whether every result is finite and again to write them.
     fn update(step: &Self::Step, param: T, grad: T, slot: Self::Slot) -> (T, Self::Slot);
 
-    /// Records that a step was applied (advances step counters).
+    /// Records that a step was applied (advances step counters). Called only
+    /// after every update has been written, never for a refused step.
     fn finish(&mut self);
 }
 

@@ -110,7 +110,9 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
         &self.loss
     }
 
-    /// The gradients of the last checked step, in the network's own shape.
+    /// The gradients computed by the most recent step that got as far as the
+    /// backward pass, in the network's own shape: scratch, and also written by
+    /// a step that was then refused, so the culprit can be inspected.
     pub const fn gradients(&self) -> &N::Slots<N::Scalar> {
         &self.gradients
     }
@@ -132,8 +134,9 @@ where
     Ls: Layer<T, IN, OUT>,
     O: Optimizer<T>,
 {
-    /// Calls `f` with each trainable tensor's gradients from the last checked
-    /// step, layer by layer from the input, weights (row-major) before bias.
+    /// Calls `f` with each trainable tensor's gradients (see
+    /// [`gradients`](Self::gradients)), layer by layer from the input, weights
+    /// (row-major) before bias.
     pub fn for_each_gradient(&self, mut f: impl FnMut(TensorId, &[T])) {
         Ls::visit_slots(&self.gradients, 0, &mut f);
     }
@@ -149,7 +152,8 @@ where
     /// The step is checked: if an input or target is not finite, a
     /// hyperparameter is out of range, or the loss, any gradient or any updated
     /// parameter or optimizer state would be NaN or infinite, it returns the
-    /// error and leaves the network and the optimizer exactly as they were.
+    /// error and leaves the network, the optimizer and its per-parameter state
+    /// bit-for-bit as they were (see the crate's Guarantees).
     pub fn step(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>) -> Result<T, Error>
     where
         L: Loss<Ls::Activation>,
