@@ -8,7 +8,8 @@
 //!   saw the corrupted batches (so no refused step left a trace, ever);
 //! - end finite and useful on clean held-out data.
 //!
-//! Run with `cargo test --release --test robustness_soak -- --nocapture` for the figures.
+//! Run with `cargo test --release --test robustness_soak -- --nocapture` for
+//! the figures of a ten times longer soak.
 
 use std::time::Instant;
 
@@ -17,6 +18,10 @@ use tinymlp::{
 };
 
 const M: usize = 8;
+/// Soak length multiplier: the debug build (what `cargo test` and CI run)
+/// stays within a few seconds; a release build soaks ten times longer in
+/// about the same time.
+const LENGTH: usize = if cfg!(debug_assertions) { 1 } else { 10 };
 /// One batch in this many is corrupted, on average.
 const CORRUPTION_ODDS: usize = 50;
 
@@ -151,20 +156,28 @@ fn adam_regression_soak_refuses_exactly_the_corrupted_batches() {
             (x, [surface(x) + 0.1 * normal(&mut rng) as f32])
         })
         .collect();
-    let (net, soak) = soak(Net::xavier(5), Adam::new(3e-3), Mse, &train, 12_000, 12, |rng, x, y| {
-        let row = rng.below(M);
-        if rng.below(2) == 0 {
-            // 1e30 through a leaky ReLU layer makes the output ≈ 1e29 and its square overflow.
-            let (col, value) = (rng.below(2), poison(rng, 1e30));
-            *x.get_mut(row, col).unwrap() = value;
-            Corruption::Input { row, col, value }
-        } else {
-            // (a − 1e30)² overflows whatever the (finite, ordinary) output a.
-            let value = poison(rng, 1e30);
-            *y.get_mut(row, 0).unwrap() = value;
-            Corruption::Target { row, col: 0, value }
-        }
-    });
+    let (net, soak) = soak(
+        Net::xavier(5),
+        Adam::new(3e-3),
+        Mse,
+        &train,
+        12_000 * LENGTH,
+        12,
+        |rng, x, y| {
+            let row = rng.below(M);
+            if rng.below(2) == 0 {
+                // 1e30 through a leaky ReLU layer makes the output ≈ 1e29 and its square overflow.
+                let (col, value) = (rng.below(2), poison(rng, 1e30));
+                *x.get_mut(row, col).unwrap() = value;
+                Corruption::Input { row, col, value }
+            } else {
+                // (a − 1e30)² overflows whatever the (finite, ordinary) output a.
+                let value = poison(rng, 1e30);
+                *y.get_mut(row, 0).unwrap() = value;
+                Corruption::Target { row, col: 0, value }
+            }
+        },
+    );
 
     // Held out: clean targets on fresh points.
     let held_out: Vec<[f32; 2]> = (0..1000).map(|_| point(&mut rng)).collect();
@@ -229,7 +242,7 @@ fn momentum_classification_soak_refuses_exactly_the_corrupted_batches() {
         Sgd::new(0.05).momentum(0.9).nesterov(true),
         CrossEntropy,
         &train,
-        12_000,
+        12_000 * LENGTH,
         22,
         |rng, x, y| {
             // Huge inputs saturate tanh and huge targets need not overflow a
@@ -296,7 +309,7 @@ fn sgd_binary_soak_refuses_exactly_the_corrupted_batches() {
         Sgd::new(0.5),
         BinaryCrossEntropy,
         &train,
-        8_000,
+        8_000 * LENGTH,
         32,
         |rng, x, y| {
             let row = rng.below(M);
