@@ -168,13 +168,17 @@ where
     ) -> Result<(), Error> {
         self.front
             .visit_params(first_layer, &grads.front, &mut slots.front, visitor)?;
-        self.back
-            .visit_params(first_layer + A::LAYERS, &grads.back, &mut slots.back, visitor)
+        self.back.visit_params(
+            first_layer.saturating_add(A::LAYERS),
+            &grads.back,
+            &mut slots.back,
+            visitor,
+        )
     }
 
     fn visit_slots<S: Zeroed + Copy, F: FnMut(TensorId, &[S])>(slots: &Self::Slots<S>, first_layer: usize, f: &mut F) {
         A::visit_slots(&slots.front, first_layer, f);
-        B::visit_slots(&slots.back, first_layer + A::LAYERS, f);
+        B::visit_slots(&slots.back, first_layer.saturating_add(A::LAYERS), f);
     }
 
     fn visit_slots_mut<S: Zeroed + Copy, F: FnMut(TensorId, &mut [S])>(
@@ -183,17 +187,17 @@ where
         f: &mut F,
     ) {
         A::visit_slots_mut(&mut slots.front, first_layer, f);
-        B::visit_slots_mut(&mut slots.back, first_layer + A::LAYERS, f);
+        B::visit_slots_mut(&mut slots.back, first_layer.saturating_add(A::LAYERS), f);
     }
 
     fn for_each_layer<F: FnMut(LayerView<'_, T>)>(&self, first_layer: usize, f: &mut F) {
         self.front.for_each_layer(first_layer, f);
-        self.back.for_each_layer(first_layer + A::LAYERS, f);
+        self.back.for_each_layer(first_layer.saturating_add(A::LAYERS), f);
     }
 
     fn for_each_layer_mut<F: FnMut(LayerViewMut<'_, T>)>(&mut self, first_layer: usize, f: &mut F) {
         self.front.for_each_layer_mut(first_layer, f);
-        self.back.for_each_layer_mut(first_layer + A::LAYERS, f);
+        self.back.for_each_layer_mut(first_layer.saturating_add(A::LAYERS), f);
     }
 }
 

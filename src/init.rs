@@ -105,7 +105,7 @@ impl Init {
     /// The half-width `r` of the uniform range for a layer.
     pub fn limit<T: Scalar>(self, fan_in: usize, fan_out: usize) -> T {
         let fans = match self {
-            Init::XavierUniform => fan_in + fan_out,
+            Init::XavierUniform => fan_in.saturating_add(fan_out),
             Init::HeUniform => fan_in,
         };
         (T::from_usize(6) / T::from_usize(fans.max(1))).sqrt()
@@ -178,5 +178,14 @@ mod tests {
     fn limits_match_the_formulas() {
         assert_eq!(Init::XavierUniform.limit::<f64>(2, 4), 1.0);
         assert_eq!(Init::HeUniform.limit::<f64>(6, 100), 1.0);
+    }
+
+    #[test]
+    fn limit_of_huge_fans_does_not_overflow() {
+        // fan_in + fan_out would overflow usize; the sum saturates instead of panicking.
+        let r: f64 = Init::XavierUniform.limit(usize::MAX, 3);
+        assert!((r - (6.0 / usize::MAX as f64).sqrt()).abs() < 1e-18, "{r}");
+        let r: f32 = Init::HeUniform.limit(0, usize::MAX);
+        assert_eq!(r, 6f32.sqrt());
     }
 }

@@ -46,11 +46,33 @@
 //!
 //! # Guarantees
 //! - No heap, no `std`, no `unsafe`.
-//! - No panics on any input a caller can construct: failures are [`Error`]
-//!   values that carry the numbers explaining them.
-//! - [`Trainer::step`] is all-or-nothing: if the loss, a gradient, or an
-//!   updated parameter or optimizer state would be non-finite, it returns the
-//!   error and the network and optimizer are left bit-for-bit as they were.
+//! - No panics on any input a caller can construct (NaN, ±∞, subnormals,
+//!   any row count, any index): failures are [`Error`] values that carry the
+//!   numbers explaining them.
+//! - [`Trainer::step`] and [`Trainer::step_rows`] are all-or-nothing. A step
+//!   is refused, with an error naming the culprit, if an input or target in
+//!   the rows used is NaN or infinite ([`Error::NonFiniteInput`],
+//!   [`Error::NonFiniteTarget`], checked before anything is computed), a
+//!   hyperparameter is out of range, or the loss, any gradient, or any updated
+//!   parameter or optimizer state would be NaN or infinite (a non-finite
+//!   gradient is reported in preference to the parameter it spoils, and
+//!   gradient clipping does not hide one). A refused step leaves the
+//!   network, the optimizer's per-parameter state and the optimizer itself
+//!   (learning rate, Adam's step count and `βᵗ` products) bit-for-bit as they
+//!   were; only scratch buffers (the tape, and the gradients shown by
+//!   [`Trainer::gradients`]) change. A later good batch trains as if the
+//!   refused one had never been offered.
+//! - So a step never writes a non-finite value into a trainable parameter or
+//!   optimizer state. Frozen layers are never written; a NaN in one is
+//!   refused as a non-finite loss or gradient, but an infinity that a
+//!   saturating activation absorbs (`tanh(∞) = 1`) is not an error.
+//! - Finite is not the same as sensible: a huge but finite input or target is
+//!   trained on unless it makes something overflow. Screen outliers yourself.
+//! - The losses are computed from the logits, stably: sigmoid, tanh,
+//!   softmax, [`CrossEntropy`] and [`BinaryCrossEntropy`] give finite values
+//!   and gradients within `1e-6` absolute or `1e-4` relative of the exact ones
+//!   for pre-activations up to `±1e30` and at subnormals (a loss too large for
+//!   the type is `+∞`, and the step is refused).
 //! - One summation order on every target: training is bit-identical on an
 //!   x86-64 host and a Cortex-M4F for the same seed and data.
 //!

@@ -92,7 +92,18 @@ impl Loss<Softmax> for CrossEntropy {
     #[inline]
     fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
         let max = row_max(z);
-        let log_sum = z.iter().fold(T::ZERO, |s, &z| s + (z - max).exp()).ln();
+        // ln Σ e^(z−max) = ln(1 + Σ of the others), the maximum's own term being
+        // exactly 1: ln_1p keeps the digits of a confident prediction's tiny loss.
+        let mut others = T::ZERO;
+        let mut skipped_max = false;
+        for &z in z {
+            if z == max && !skipped_max {
+                skipped_max = true;
+            } else {
+                others += (z - max).exp();
+            }
+        }
+        let log_sum = others.ln_1p();
         // −ln aⱼ = (max − zⱼ) + ln Σ e^(z−max): no cancellation of large logits.
         let mut loss = T::ZERO;
         for (&z, &y) in z.iter().zip(y) {
@@ -125,9 +136,11 @@ impl Loss<Sigmoid> for BinaryCrossEntropy {
     fn row_loss<T: Scalar, const N: usize>(z: &[T; N], y: &[T; N]) -> T {
         let mut loss = T::ZERO;
         for (&z, &y) in z.iter().zip(y) {
-            // −(y ln σ(z) + (1−y) ln(1−σ(z))) = max(z, 0) − z·y + ln(1 + e^(−|z|))
-            let positive = if z > T::ZERO { z } else { T::ZERO };
-            loss += positive - z * y + (-z.abs()).exp().ln_1p();
+            // −(y ln σ(z) + (1−y) ln(1−σ(z))) = max(z, 0) − z·y + ln(1 + e^(−|z|)),
+            // with max(z, 0) − z·y as z·(1 − y) for z > 0: z − z·y cancels
+            // catastrophically for large z and soft targets near 1.
+            let linear = if z > T::ZERO { z * (T::ONE - y) } else { -(z * y) };
+            loss += linear + (-z.abs()).exp().ln_1p();
         }
         loss
     }

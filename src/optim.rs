@@ -25,6 +25,8 @@ pub enum Clip<T> {
     /// Scale all gradients by `min(1, max / (‖g‖₂ + 1e-6))`, where `‖g‖₂` is
     /// the norm of all gradients together (PyTorch's `clip_grad_norm_`).
     /// Needs every gradient before any update, so only the checked step has it.
+    /// Finite gradients are clipped even when the sum of their squares
+    /// overflows (the norm is then recomputed with the largest factored out).
     Norm(T),
 }
 
@@ -66,9 +68,13 @@ pub trait Optimizer<T: Scalar> {
     fn prepare(&self, grad_scale: T) -> Self::Step;
 
     /// The new value of a parameter and its slot.
+    ///
+    /// Must be a pure function of its arguments: the checked step calls it
+    /// once to see whether every result is finite and again to write them.
     fn update(step: &Self::Step, param: T, grad: T, slot: Self::Slot) -> (T, Self::Slot);
 
-    /// Records that a step was applied (advances step counters).
+    /// Records that a step was applied (advances step counters). Called only
+    /// after every update has been written, never for a refused step.
     fn finish(&mut self);
 }
 
@@ -408,6 +414,13 @@ impl<T: Scalar> Adam<T> {
     /// Number of steps applied so far (`t`).
     pub const fn steps(&self) -> u32 {
         self.steps
+    }
+
+    /// `(β₁ᵗ, β₂ᵗ)`: the running products the bias corrections are computed
+    /// from (both `1` before the first step). Advanced only by a step that is
+    /// applied, so a refused step leaves them as they were.
+    pub const fn beta_powers(&self) -> (T, T) {
+        (self.beta1_power, self.beta2_power)
     }
 }
 

@@ -110,7 +110,9 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
         &self.loss
     }
 
-    /// The gradients of the last checked step, in the network's own shape.
+    /// The gradients computed by the most recent step that got as far as the
+    /// backward pass, in the network's own shape: scratch, and also written by
+    /// a step that was then refused, so the culprit can be inspected.
     pub const fn gradients(&self) -> &N::Slots<N::Scalar> {
         &self.gradients
     }
@@ -132,8 +134,9 @@ where
     Ls: Layer<T, IN, OUT>,
     O: Optimizer<T>,
 {
-    /// Calls `f` with each trainable tensor's gradients from the last checked
-    /// step, layer by layer from the input, weights (row-major) before bias.
+    /// Calls `f` with each trainable tensor's gradients (see
+    /// [`gradients`](Self::gradients)), layer by layer from the input, weights
+    /// (row-major) before bias.
     pub fn for_each_gradient(&self, mut f: impl FnMut(TensorId, &[T])) {
         Ls::visit_slots(&self.gradients, 0, &mut f);
     }
@@ -149,7 +152,8 @@ where
     /// The step is checked: if an input or target is not finite, a
     /// hyperparameter is out of range, or the loss, any gradient or any updated
     /// parameter or optimizer state would be NaN or infinite, it returns the
-    /// error and leaves the network and the optimizer exactly as they were.
+    /// error and leaves the network, the optimizer and its per-parameter state
+    /// bit-for-bit as they were (see the crate's Guarantees).
     pub fn step(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>) -> Result<T, Error>
     where
         L: Loss<Ls::Activation>,
@@ -186,13 +190,7 @@ where
         );
 
         let grad_scale = match self.optimizer.clip() {
-            Clip::Norm(max_norm) => {
-                let mut sum = SquaredNorm(T::ZERO);
-                layers.visit_params(0, &self.gradients, &mut self.state, &mut sum)?;
-                let norm = sum.0.sqrt();
-                let coefficient = max_norm / (norm + T::from_f64(1e-6));
-                if coefficient < T::ONE { coefficient } else { T::ONE }
-            }
+            Clip::Norm(max_norm) => norm_clip_coefficient(layers, &self.gradients, &mut self.state, max_norm)?,
             Clip::None | Clip::Value(_) => T::ONE,
         };
         let step = self.optimizer.prepare(grad_scale);
@@ -205,6 +203,50 @@ where
         self.optimizer.finish();
         Ok(loss)
     }
+}
+
+/// `min(1, max_norm / (‖g‖₂ + 1e-6))` over all gradients, PyTorch's `clip_grad_norm_` coefficient.
+fn norm_clip_coefficient<T, Ls, S, const IN: usize, const OUT: usize>(
+    layers: &mut Ls,
+    grads: &Ls::Slots<T>,
+    slots: &mut Ls::Slots<S>,
+    max_norm: T,
+) -> Result<T, Error>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    S: Zeroed + Copy,
+{
+    let mut sum = SquaredNorm(T::ZERO);
+    layers.visit_params(0, grads, slots, &mut sum)?;
+    let norm = sum.0.sqrt();
+    let coefficient = if norm.is_finite() {
+        max_norm / (norm + T::from_f64(1e-6))
+    } else {
+        // Squares of finite gradients beyond √MAX overflow, which would make the
+        // coefficient 0 and the step a silent no-op: divide by the largest first.
+        let mut largest = LargestMagnitude(T::ZERO);
+        layers.visit_params(0, grads, slots, &mut largest)?;
+        let largest = largest.0;
+        if !largest.is_finite() || largest == T::ZERO {
+            return Ok(T::ONE); // a non-finite gradient, which the dry run refuses
+        }
+        let mut scaled = ScaledSquaredNorm {
+            divisor: largest,
+            sum: T::ZERO,
+        };
+        layers.visit_params(0, grads, slots, &mut scaled)?;
+        let root = scaled.sum.sqrt(); // in [1, √parameters]
+        let norm = largest * root;
+        if norm.is_finite() {
+            max_norm / (norm + T::from_f64(1e-6))
+        } else {
+            // ‖g‖ > MAX: the coefficient may be subnormal (fewer significant
+            // bits), and is 0 only if max_norm / ‖g‖ itself underflows.
+            max_norm / root / largest
+        }
+    };
+    Ok(if coefficient < T::ONE { coefficient } else { T::ONE })
 }
 
 /// The first non-finite element among the first `rows` rows, as an error.
@@ -233,6 +275,37 @@ impl<T: Scalar, S> ParamVisitor<T, S> for SquaredNorm<T> {
     }
 }
 
+/// The largest gradient magnitude (NaN if any gradient is NaN).
+struct LargestMagnitude<T>(T);
+
+impl<T: Scalar, S> ParamVisitor<T, S> for LargestMagnitude<T> {
+    fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        for &g in grads {
+            let magnitude = g.abs();
+            if magnitude > self.0 || magnitude.is_nan() {
+                self.0 = magnitude;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds up the squares of all gradients divided by `divisor`.
+struct ScaledSquaredNorm<T> {
+    divisor: T,
+    sum: T,
+}
+
+impl<T: Scalar, S> ParamVisitor<T, S> for ScaledSquaredNorm<T> {
+    fn visit(&mut self, _: TensorId, _: &mut [T], grads: &[T], _: &mut [S]) -> Result<(), Error> {
+        for &g in grads {
+            let g = g / self.divisor;
+            self.sum += g * g;
+        }
+        Ok(())
+    }
+}
+
 /// Finds the first non-finite gradient.
 struct FiniteGradients;
 
@@ -245,18 +318,27 @@ impl<T: Scalar, S> ParamVisitor<T, S> for FiniteGradients {
     }
 }
 
-/// Computes every update without writing it; fails on the first non-finite result.
+/// Computes every update without writing it; fails on the first non-finite
+/// gradient or result.
 struct DryRun<O: Optimizer<T>, T: Scalar>(O::Step);
 
 impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
     fn visit(&mut self, id: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
-        for (i, ((&p, &g), &s)) in params.iter().zip(grads).zip(slots.iter()).enumerate() {
+        // The raw gradient too: value clipping would clamp ±∞ to a finite update.
+        let spoils = |(&p, &g, &s): (&T, &T, &O::Slot)| {
             let (p, s) = O::update(&self.0, p, g, s);
-            if !(p.is_finite() && s.is_finite()) {
-                return Err(Error::at(id, i, Error::parameter));
-            }
+            !(g.is_finite() & p.is_finite() & s.is_finite())
+        };
+        let elements = || params.iter().zip(grads).zip(slots.iter()).map(|((p, g), s)| (p, g, s));
+        // A branch-free pass over the whole tensor (the common, all-finite case),
+        // then a search for the first culprit only when there is one.
+        if !elements().fold(false, |spoilt, e| spoilt | spoils(e)) {
+            return Ok(());
         }
-        Ok(())
+        match elements().position(spoils) {
+            Some(i) => Err(Error::at(id, i, Error::parameter)),
+            None => Ok(()),
+        }
     }
 }
 
