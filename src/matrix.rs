@@ -358,7 +358,6 @@ mod approx_impls {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use approx::assert_relative_eq;
 
     fn a() -> Matrix<f64, 2, 3> {
         Matrix::from_array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -428,10 +427,11 @@ mod tests {
         assert_eq!(m.row(1), Some(&[4.0, 5.0, 6.0]));
     }
 
+    #[cfg(feature = "approx")]
     #[test]
     fn approx_traits_compare_elementwise() {
         let b = a().map(|x| x + 1e-12);
-        assert_relative_eq!(a(), b, epsilon = 1e-10);
+        approx::assert_relative_eq!(a(), b, epsilon = 1e-10);
         assert!(!approx::relative_eq!(a(), a().scale(1.01)));
     }
 
