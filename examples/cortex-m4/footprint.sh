@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# footprint.sh -- flash, RAM, stack and instructions per training step of the
+# firmware on the emulated Cortex-M4F, as a Markdown table per opt-level.
+#
+#  .text/.data/.bss   arm-none-eabi-size (Berkeley: .text includes .rodata and
+#                     the vector table; .data is in RAM and its image in flash)
+#  stack              high-water mark by stack painting: bytes below the top of
+#                     RAM reached during the measured work (reset handler and
+#                     main's frame included); printing happens only after it
+#  RAM                .data + .bss + stack: everything the firmware uses
+#  instructions       exact guest instructions of one training step (step 1,
+#                     after a warm-up step), or of one forward pass for
+#                     `infer`, minus the markers' own cost (an empty window)
+#
+# Also prints where the 4-16-16-3 trainer's RAM goes, and fails if that
+# firmware needs more than 9 KiB of RAM in total.
+# Environment: OPT (default "s 3"; "s" is what the firmware ships with), MCU_CARGO_HOME.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tools/firmware.sh"
+OPT="${OPT:-s 3}"
+RAM_BUDGET=9216
+logs="$fw_target/footprint"
+mkdir -p "$logs"
+fw_plugin_build
+
+# bin|what it runs
+firmware=(
+    "baseline|the harness alone: startup, semihosting, stack painting"
+    "infer|inference only: one forward pass of 4-16-16-3 (weights in flash)"
+    "train-xor|XOR 2-4-1 sigmoid, SGD, MSE, batch 4"
+    "train-classifier|4-16-16-3 ReLU/softmax, Adam, cross-entropy, batch 8"
+    "train-sensor|online calibration 1-8-8-1 tanh, Adam, MSE, batch 8, ring buffer of 64"
+    "train-silent|all three runs, no output, panic handler that cannot link"
+)
+
+fail=0
+for opt in $OPT; do
+    bins=(); for f in "${firmware[@]}"; do bins+=("${f%%|*}"); done
+    fw_build "$opt" "${bins[@]}"
+    echo
+    echo "opt-level $opt:"
+    echo
+    echo "| firmware | what it runs | .text | .data | .bss | flash (.text+.data) | stack | RAM (.data+.bss+stack) | instructions per step |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    for f in "${firmware[@]}"; do
+        bin="${f%%|*}"; what="${f#*|}"
+        elf="$(fw_elf "$opt" "$bin")"; out="$logs/$bin-$opt.txt"; counts="$logs/$bin-$opt.counts"
+        status=0; fw_run "$elf" "$out" "$counts" || status=$?
+        [ "$status" = 0 ] || { cat "$out"; echo "$bin: exit status $status"; fail=1; }
+        read -r text data bss < <(arm-none-eabi-size "$elf" | awk 'NR==2 { print $1, $2, $3 }')
+        stack="$(sed -n 's/^stack_high_water_bytes: \([>=0-9]*\) .*/\1/p' "$out")"
+        read -r -a w <<<"$(fw_windows "$counts")"
+        if [ "${#w[@]}" -ge 2 ]; then insns=$(( w[1] - w[0] )); else insns="–"; fi
+        if [[ "$stack" =~ ^[0-9]+$ ]]; then ram=$(( data + bss + stack )); else ram="–"; stack="${stack:-–}"; fi
+        [ "$bin" = infer ] && [ "$insns" != "–" ] && insns="$insns (forward pass)"
+        [ "$bin" = baseline ] && insns="–"
+        echo "| \`$bin\` | $what | $text | $data | $bss | $(( text + data )) | $stack | $ram | $insns |"
+        if [ "$bin" = train-classifier ]; then
+            classifier_ram="$ram"; classifier_out="$out"; classifier_data="$data"; classifier_bss="$bss"
+            classifier_stack="$stack"
+        fi
+    done
+    echo
+    echo "Where the RAM of \`train-classifier\` goes (opt-level $opt; size_of, printed by the firmware):"
+    echo
+    sed -n 's/^ram \([a-z_]*\)_bytes: \([0-9]*\)$/  \1: \2 bytes/p' "$classifier_out"
+    echo "  everything else in .data + .bss (semihosting, cortex-m): $(( classifier_data + classifier_bss - $(sed -n 's/^ram trainer_bytes: //p' "$classifier_out") )) bytes"
+    echo "  stack high-water mark: $classifier_stack bytes"
+    echo "  total: $classifier_ram bytes of a $RAM_BUDGET-byte budget (9 KiB)"
+    sed -n 's/^flash dataset_bytes: \([0-9]*\)$/  not counted: the training data, \1 bytes, in flash/p' "$classifier_out"
+    if ! [[ "$classifier_ram" =~ ^[0-9]+$ ]] || [ "$classifier_ram" -gt "$RAM_BUDGET" ]; then
+        echo "RAM budget: FAILED ($classifier_ram > $RAM_BUDGET bytes)"; fail=1
+    fi
+done
+[ "$fail" = 0 ] || { echo "footprint: FAILED"; exit 1; }

@@ -1,0 +1,168 @@
+//! The host half of the bit-identity check: the firmware's training runs, executed here from the same source.
+//!
+//! `examples/cortex-m4/src/runs/` is compiled both into the Cortex-M4F firmware
+//! and, through `#[path]`, into this test. Each test checks that its run
+//! learned what it should, against math written here independently of the
+//! run, and prints `checksum <run> 0x…` of the final weights.
+//! `examples/cortex-m4/check.sh` runs this test and the firmware in QEMU and
+//! requires the printed checksums to be equal.
+
+#[path = "../examples/cortex-m4/src/runs/mod.rs"]
+#[allow(dead_code)]
+mod runs;
+
+use runs::checksum::{Fnv1a, weights_checksum};
+use runs::{Probe, classifier, sensor, xor};
+
+/// Records the loss of every reported epoch.
+#[derive(Default)]
+struct Losses(Vec<f32>);
+
+impl Probe for Losses {
+    fn epoch(&mut self, _epoch: u32, loss: f32) {
+        self.0.push(loss);
+    }
+}
+
+#[test]
+fn fnv1a_matches_the_published_test_vectors() {
+    // From the FNV reference test suite (draft-eastlake-fnv, 64-bit FNV-1a).
+    for (input, want) in [
+        (&b""[..], 0xcbf2_9ce4_8422_2325u64),
+        (b"a", 0xaf63_dc4c_8601_ec8c),
+        (b"foobar", 0x8594_4171_f739_67e8),
+    ] {
+        let mut h = Fnv1a::new();
+        h.write(input);
+        assert_eq!(h.finish(), want, "{:?}", core::str::from_utf8(input));
+    }
+}
+
+#[test]
+fn weights_checksum_covers_every_parameter_bit() {
+    let net = xor::initial_network();
+    let base = weights_checksum(&net);
+    let mut count = 0;
+    for layer in 0..2 {
+        for (tensor, len) in [(0, if layer == 0 { 8 } else { 4 }), (1, if layer == 0 { 4 } else { 1 })] {
+            for i in 0..len {
+                let mut changed = net;
+                let mut index = 0;
+                changed.for_each_layer_mut(|l| {
+                    if index == layer {
+                        let p = if tensor == 0 { &mut l.weights[i] } else { &mut l.bias[i] };
+                        *p = f32::from_bits(p.to_bits() ^ 1); // flip the lowest bit
+                    }
+                    index += 1;
+                });
+                assert_ne!(
+                    weights_checksum(&changed),
+                    base,
+                    "layer {layer} tensor {tensor} element {i}"
+                );
+                count += 1;
+            }
+        }
+    }
+    assert_eq!(count, 17, "2·4 + 4 + 4·1 + 1 parameters");
+}
+
+#[test]
+fn xavier_limits_built_at_compile_time_match_the_square_roots() {
+    for (fan_in, fan_out) in [(2usize, 4usize), (4, 1), (4, 16), (16, 16), (16, 3)] {
+        let want = (6.0f64 / (fan_in + fan_out) as f64).sqrt();
+        assert_eq!(runs::xorshift::const_sqrt(6.0 / (fan_in + fan_out) as f64), want);
+    }
+}
+
+#[test]
+fn xorshift_matches_marsaglias_recurrence() {
+    let mut rng = runs::xorshift::XorShift32::new(1);
+    // x = 1: x ^= x << 13 → 0x2001; x ^= x >> 17 → 0x2001; x ^= x << 5 → 0x42021.
+    assert_eq!(rng.next_u32(), 0x0004_2021);
+    let mut rng = runs::xorshift::XorShift32::new(0x1234_5678);
+    let first = rng.next_u32();
+    let mut x: u32 = 0x1234_5678;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    assert_eq!(first, x);
+}
+
+#[test]
+fn xor_run_learns_the_truth_table() {
+    let mut trainer = xor::trainer();
+    let mut losses = Losses::default();
+    let last = xor::run(&mut trainer, &mut losses).unwrap();
+    let net = trainer.network();
+    let mut squared = 0.0;
+    for (a, b, want) in [(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0f32)] {
+        let [out] = net.forward(&[a, b]);
+        assert!((out - want).abs() < 0.2, "XOR({a}, {b}) = {out}");
+        squared += (out - want) * (out - want);
+    }
+    assert!(xor::learned(net));
+    // The last reported loss is the seed's MSE of the step before the last update.
+    assert!((squared / 4.0 - last).abs() < 1e-3, "{} vs {last}", squared / 4.0);
+    assert!(losses.0.first().unwrap() > losses.0.last().unwrap(), "{:?}", losses.0);
+    println!("checksum xor {:#018x}", weights_checksum(net));
+}
+
+#[test]
+fn classifier_run_learns_the_argmax_rule() {
+    let mut trainer = classifier::trainer();
+    let mut losses = Losses::default();
+    classifier::run(&mut trainer, &mut losses).unwrap();
+    let net = trainer.network();
+    // The rule, computed here from the features: the largest of the first three.
+    let mut correct = 0;
+    for (xs, ys) in classifier::DATASET.x.iter().zip(&classifier::DATASET.y) {
+        for (x, y) in xs.as_array().iter().zip(ys.as_array()) {
+            let want = (0..3).max_by(|&i, &j| x[i].total_cmp(&x[j])).unwrap();
+            assert_eq!(y[want], 1.0);
+            assert_eq!(y.iter().sum::<f32>(), 1.0);
+            let out = net.forward(x);
+            let got = (0..3).max_by(|&i, &j| out[i].total_cmp(&out[j])).unwrap();
+            correct += usize::from(got == want);
+        }
+    }
+    assert_eq!(correct, classifier::correct(net));
+    assert!(correct >= 60, "{correct}/64 correct; losses {:?}", losses.0);
+    assert!(losses.0[0] > 3.0 * losses.0.last().unwrap(), "{:?}", losses.0);
+    println!("checksum classifier {:#018x}", weights_checksum(net));
+}
+
+/// The thermistor's temperature from its divider ratio, from the β equation in `f64`.
+fn exact_celsius(ratio: f64) -> f64 {
+    let resistance = 10_000.0 * ratio / (1.0 - ratio);
+    1.0 / (1.0 / 298.15 + (resistance / 10_000.0).ln() / 3950.0) - 273.15
+}
+
+#[test]
+fn sensor_run_learns_the_thermistor_curve() {
+    let mut device = Box::new(sensor::OnlineCalibration::new());
+    let mut losses = Losses::default();
+    sensor::run(&mut device, &mut losses).unwrap();
+    let net = device.trainer.network();
+    let mut worst: f64 = 0.0;
+    let mut squared = 0.0;
+    let mut n = 0.0;
+    for i in 0..=100 {
+        let celsius = -20.0 + f64::from(i);
+        // The divider ratio from the β model, in f64.
+        let r = 10_000.0 * (3950.0 * (1.0 / (celsius + 273.15) - 1.0 / 298.15)).exp();
+        let ratio = r / (r + 10_000.0);
+        assert!((exact_celsius(ratio) - celsius).abs() < 1e-9);
+        let [out] = net.forward(&[(2.0 * ratio - 1.0) as f32]);
+        let error = (30.0 + 50.0 * f64::from(out)) - celsius;
+        worst = worst.max(error.abs());
+        squared += error * error;
+        n += 1.0;
+    }
+    let rms = (squared / n).sqrt();
+    println!("sensor calibration: rms error {rms:.3} °C, worst {worst:.3} °C");
+    assert!(rms < 1.0, "rms error {rms} °C");
+    assert!(worst < 3.0, "worst error {worst} °C");
+    assert!((f64::from(sensor::rms_error_celsius(net)) - rms).abs() < 0.2);
+    println!("checksum sensor {:#018x}", weights_checksum(net));
+}
