@@ -72,6 +72,7 @@ mod loss;
 mod matrix;
 mod network;
 pub mod optim;
+pub mod persist;
 mod scalar;
 mod train;
 mod zeroed;
