@@ -46,16 +46,17 @@ where
         straight_losses.push(straight.step(&x, &y).unwrap().to_bits());
     }
 
-    let mut first = Trainer::new(Net::xavier(21), optimizer, Mse);
     let mut losses = Vec::new();
-    for _ in 0..n {
-        losses.push(first.step(&x, &y).unwrap().to_bits());
-    }
     let mut model = [0u8; Net::ENCODED_LEN];
     let mut state = vec![0u8; Trainer::<Net, O, Mse, 4>::OPTIMIZER_STATE_LEN];
-    first.network().to_bytes(&mut model).unwrap();
-    assert_eq!(first.optimizer_state_to_bytes(&mut state), Ok(state.len()));
-    drop(first); // the "reset"
+    {
+        let mut first = Trainer::new(Net::xavier(21), optimizer, Mse);
+        for _ in 0..n {
+            losses.push(first.step(&x, &y).unwrap().to_bits());
+        }
+        first.network().to_bytes(&mut model).unwrap();
+        assert_eq!(first.optimizer_state_to_bytes(&mut state), Ok(state.len()));
+    } // the "reset": only the two blobs survive
 
     let mut resumed = Trainer::new(Net::from_bytes(&model).unwrap(), fresh, Mse);
     resumed.load_optimizer_state(&state).unwrap();
