@@ -8,7 +8,7 @@ mod blob_support;
 
 use blob_support::*;
 use proptest::prelude::*;
-use tinymlp::{Adam, Error, Mse, Trainer, mlp};
+use tinymlp::{Adam, Error, Matrix, Mse, Trainer, mlp};
 
 type Net = mlp!(f32; 3 => 4 Relu => 2 Softmax);
 type Net64 = mlp!(f64; 2 => 3 Tanh => 1 Identity);
@@ -17,6 +17,16 @@ type Fit = Trainer<Net, Adam<f32>, Mse, 2>;
 fn valid_blob() -> Vec<u8> {
     let mut blob = vec![0u8; Net::ENCODED_LEN];
     Net::xavier(1).to_bytes(&mut blob).unwrap();
+    blob
+}
+
+fn valid_state_blob() -> Vec<u8> {
+    let mut t: Fit = Trainer::new(Net::xavier(7), Adam::new(0.05), Mse);
+    let x = Matrix::from_array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]);
+    let y = Matrix::from_array([[1.0, 0.0], [0.0, 1.0]]);
+    t.step(&x, &y).unwrap();
+    let mut blob = vec![0u8; Fit::OPTIMIZER_STATE_LEN];
+    t.optimizer_state_to_bytes(&mut blob).unwrap();
     blob
 }
 
@@ -34,8 +44,13 @@ fn check_load(bytes: &[u8]) -> Result<(), TestCaseError> {
         Err(_) => prop_assert!(net == target),
     }
     let mut trainer: Fit = Trainer::new(Net::xavier(9), Adam::new(0.1), Mse);
-    if trainer.load_optimizer_state(bytes).is_err() {
-        prop_assert_eq!(trainer.optimizer(), &Adam::new(0.1));
+    match trainer.load_optimizer_state(bytes) {
+        Ok(()) => {
+            let mut again = vec![0u8; Fit::OPTIMIZER_STATE_LEN];
+            trainer.optimizer_state_to_bytes(&mut again).unwrap();
+            prop_assert_eq!(&again[..], &bytes[..Fit::OPTIMIZER_STATE_LEN]);
+        }
+        Err(_) => prop_assert_eq!(trainer.optimizer(), &Adam::new(0.1)),
     }
     let _ = Net64::from_bytes(bytes);
     Ok(())
@@ -101,6 +116,15 @@ proptest! {
             // Up to five edited bytes, unrepaired: the CRC or an earlier check must catch it.
             prop_assert!(Net::from_bytes(&mutated).is_err());
         }
+    }
+
+    #[test]
+    fn mutated_optimizer_states_never_panic_and_load_only_canonical_bytes(
+        edits in proptest::collection::vec((any::<usize>(), 1u8..=255), 1..4),
+        repair in any::<bool>(),
+    ) {
+        let blob = valid_state_blob();
+        check_load(&mutate(&blob, &edits, repair))?;
     }
 
     #[test]

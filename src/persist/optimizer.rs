@@ -52,9 +52,15 @@ fn clip_parts<T: Scalar>(clip: Clip<T>) -> (u32, T) {
     }
 }
 
+/// The inverse of [`clip_parts`]. Without clipping the threshold must be the
+/// zero `clip_parts` writes: an accepted state always re-encodes to itself.
 fn clip_from_parts<T: Scalar>(kind: u32, threshold: T) -> Result<Clip<T>, Error> {
     match kind {
-        0 => Ok(Clip::None),
+        0 if threshold.to_bits_u64() == 0 => Ok(Clip::None),
+        0 => Err(Error::InvalidHyperparameter {
+            name: "clip threshold",
+            value: threshold.to_f64(),
+        }),
         1 => Ok(Clip::Value(threshold)),
         2 => Ok(Clip::Norm(threshold)),
         _ => Err(Error::InvalidHyperparameter {
