@@ -57,7 +57,9 @@
 //! # Features
 //! - `approx` (default): `approx::{AbsDiffEq, RelativeEq, UlpsEq}` for
 //!   [`Matrix`].
-//! - `std` (off): host conveniences; nothing firmware needs.
+//! - `std` (off): host conveniences; nothing firmware needs: writing a trained
+//!   network as Rust source, and reading and writing PyTorch `safetensors`
+//!   files (see [`persist`]).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
