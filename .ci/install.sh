@@ -9,6 +9,7 @@
 #    gcc libc6-dev valgrind             host C compiler (QEMU plugin), instruction counts
 #  rustup: clippy and rustfmt on stable; the minimal 1.88 toolchain (the declared
 #  rust-version) to check that the library still builds with it.
+#  pip: numpy and safetensors, for the safetensors interop tests.
 set -euo pipefail
 
 pkgs=(rustc-web cargo-web rust-web-src gcc-arm-none-eabi libnewlib-arm-none-eabi
@@ -34,4 +35,12 @@ rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup com
 msrv="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)"
 rustup toolchain list | grep -q "^$msrv" || rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1
 
-echo "install ok: $(rustc --version | cut -d' ' -f1-2) (rustup), $(/usr/bin/rustc --version | cut -d' ' -f1-2) (Debian), msrv $msrv"
+# Python 3 with numpy and safetensors (PyPI), for tests/safetensors_interop.rs:
+# it loads fixture files and checks files we write with tests/fixtures/*.py.
+if ! python3 -c 'import numpy, safetensors' 2>/dev/null; then
+    echo "installing: numpy safetensors (pip)"
+    pip_=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+    "${pip_[@]}" numpy safetensors 2>/dev/null || "${pip_[@]}" --user --break-system-packages numpy safetensors
+fi
+
+echo "install ok: $(rustc --version | cut -d' ' -f1-2) (rustup), $(/usr/bin/rustc --version | cut -d' ' -f1-2) (Debian), msrv $msrv, $(python3 -c 'import sys, numpy, safetensors; print("python", sys.version.split()[0], "numpy", numpy.__version__, "safetensors", safetensors.__version__)')"

@@ -94,6 +94,8 @@ where
     const LAYERS: usize = A::LAYERS + B::LAYERS;
     const PARAMETERS: usize = A::PARAMETERS + B::PARAMETERS;
     const TRAINABLE: bool = A::TRAINABLE || B::TRAINABLE;
+    const TRAINABLE_LAYERS: usize = A::TRAINABLE_LAYERS + B::TRAINABLE_LAYERS;
+    const TRAINABLE_PARAMETERS: usize = A::TRAINABLE_PARAMETERS + B::TRAINABLE_PARAMETERS;
 
     #[inline]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {

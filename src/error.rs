@@ -66,6 +66,150 @@ pub enum Error {
         /// What is not supported, and why.
         what: &'static str,
     },
+    /// The buffer given to a `to_bytes` method cannot hold the encoding.
+    BufferTooSmall {
+        /// Bytes the encoding takes.
+        needed: usize,
+        /// Bytes the buffer has.
+        got: usize,
+    },
+    /// A saved blob ends before the bytes its header promises (or before the
+    /// fixed header itself): a truncated copy.
+    BlobTooShort {
+        /// Bytes needed: the fixed header's size, or the length the header declares.
+        needed: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// A blob does not start with the expected magic bytes: it is not a saved
+    /// network (or optimizer state) at all, or the wrong one of the two.
+    BadMagic {
+        /// The magic this kind of blob starts with.
+        expected: [u8; 4],
+        /// The first four bytes found.
+        found: [u8; 4],
+    },
+    /// A blob was written in a format version this build cannot read.
+    UnsupportedVersion {
+        /// The version in the blob.
+        found: u16,
+        /// The version this build reads and writes.
+        supported: u16,
+    },
+    /// The length a blob declares for itself cannot be right: smaller than any
+    /// blob, or different from the length its (matching) layers imply.
+    BadDeclaredLength {
+        /// The length in the blob's header.
+        declared: usize,
+        /// The length of a blob for the type it is loaded into.
+        expected: usize,
+    },
+    /// A blob's CRC-32 does not match its contents: it was corrupted.
+    BadChecksum {
+        /// The checksum stored in the blob.
+        stored: u32,
+        /// The checksum of the bytes it covers.
+        computed: u32,
+    },
+    /// A blob holds parameters of another scalar type than the network's.
+    ScalarMismatch {
+        /// The network's scalar type.
+        expected: crate::ScalarKind,
+        /// The blob's scalar type code (1 = `f32`, 2 = `f64`, anything else unknown).
+        found_code: u16,
+    },
+    /// A blob holds a network with another number of dense layers.
+    LayerCountMismatch {
+        /// The network's layer count.
+        expected: usize,
+        /// The blob's layer count.
+        found: usize,
+    },
+    /// A layer of the blob has other widths or another activation than the
+    /// same layer of the network it is loaded into.
+    LayerMismatch {
+        /// Layer, counting from 0 at the input.
+        layer: usize,
+        /// The network's layer.
+        expected: crate::persist::LayerShape,
+        /// The blob's layer.
+        found: crate::persist::LayerShape,
+    },
+    /// A blob names an activation this build does not know.
+    UnknownActivation {
+        /// Layer, counting from 0 at the input.
+        layer: usize,
+        /// The activation code.
+        code: u16,
+        /// The activation's parameter field (the slope of a `LeakyRelu`, zero otherwise).
+        parameter: u16,
+    },
+    /// A saved value (parameter or optimizer state) is NaN or infinite: such a
+    /// model is neither saved nor loaded.
+    NonFiniteStored {
+        /// Layer, counting from 0 at the input.
+        layer: usize,
+        /// Weights or bias.
+        tensor: Tensor,
+        /// Row within the tensor (`W` is `inputs × outputs`).
+        row: usize,
+        /// Column within the tensor.
+        col: usize,
+    },
+    /// Optimizer state saved with other layers frozen than the trainer it is loaded into.
+    FrozenLayersMismatch {
+        /// Leading frozen layers of the trainer's network.
+        expected: usize,
+        /// Leading frozen layers in the blob.
+        found: usize,
+    },
+    /// Optimizer state saved by another optimizer (or another layout of it).
+    OptimizerMismatch {
+        /// The trainer's optimizer.
+        expected: crate::persist::OptimizerLayout,
+        /// The blob's.
+        found: crate::persist::OptimizerLayout,
+    },
+    /// A `safetensors` file could not be parsed.
+    SafetensorsInvalid {
+        /// What is wrong with it.
+        what: &'static str,
+    },
+    /// A tensor the network needs is missing from a `safetensors` file.
+    MissingTensor {
+        /// Its `nn.Sequential` index: the name is `"{module}.weight"` or `"{module}.bias"`.
+        module: usize,
+        /// Weights or bias.
+        tensor: Tensor,
+    },
+    /// A `safetensors` file holds a tensor the network has no place for.
+    UnexpectedTensor {
+        /// Its name.
+        name: crate::persist::TensorName,
+    },
+    /// A tensor of a `safetensors` file has another element type than the network.
+    TensorDtypeMismatch {
+        /// Its `nn.Sequential` index.
+        module: usize,
+        /// Weights or bias.
+        tensor: Tensor,
+        /// The network's scalar type.
+        expected: crate::ScalarKind,
+        /// The file's element type, as `safetensors` names it (`"F16"`).
+        found: &'static str,
+    },
+    /// A tensor of a `safetensors` file has another shape than the network's
+    /// (`weight` is `out × in`, `bias` is `out`).
+    TensorShapeMismatch {
+        /// Its `nn.Sequential` index.
+        module: usize,
+        /// Weights or bias.
+        tensor: Tensor,
+        /// The shape the network needs.
+        expected: crate::persist::TensorShape,
+        /// The shape in the file.
+        found: crate::persist::TensorShape,
+    },
 }
 
 impl Error {
@@ -137,6 +281,93 @@ impl fmt::Display for Error {
                 write!(f, "hyperparameter `{name}` = {value} is out of range")
             }
             Error::Unsupported { what } => write!(f, "not supported: {what}"),
+            Error::BufferTooSmall { needed, got } => {
+                write!(f, "the buffer holds {got} bytes; the encoding needs {needed}")
+            }
+            Error::BlobTooShort { needed, got } => {
+                write!(f, "the blob is too short: {got} bytes, it needs {needed} (truncated?)")
+            }
+            Error::BadMagic { expected, found } => write!(
+                f,
+                "the blob starts with {found:02x?}, not the magic {expected:02x?} ({}): not this kind of saved data",
+                crate::persist::MagicText(&expected)
+            ),
+            Error::UnsupportedVersion { found, supported } => write!(
+                f,
+                "the blob has format version {found}; this build reads version {supported}"
+            ),
+            Error::BadDeclaredLength { declared, expected } => write!(
+                f,
+                "the blob declares a length of {declared} bytes, which cannot be right: a blob for this type is {expected} bytes"
+            ),
+            Error::BadChecksum { stored, computed } => write!(
+                f,
+                "the blob is corrupted: its CRC-32 is {computed:#010x}, the stored one {stored:#010x}"
+            ),
+            Error::ScalarMismatch { expected, found_code } => write!(
+                f,
+                "the blob holds {} parameters; the network is {}",
+                crate::persist::ScalarCodeText(found_code),
+                crate::persist::ScalarCodeText(crate::persist::scalar_code(expected))
+            ),
+            Error::LayerCountMismatch { expected, found } => {
+                write!(f, "the blob holds {found} dense layers; the network has {expected}")
+            }
+            Error::LayerMismatch { layer, expected, found } => {
+                write!(f, "layer {layer} is {found} in the blob but {expected} in the network")
+            }
+            Error::UnknownActivation { layer, code, parameter } => write!(
+                f,
+                "layer {layer} has an unknown activation (code {code}, parameter {parameter})"
+            ),
+            Error::NonFiniteStored {
+                layer,
+                tensor,
+                row,
+                col,
+            } => write!(
+                f,
+                "layer {layer} {tensor} [{row}, {col}] is NaN or infinite, so it is neither saved nor loaded"
+            ),
+            Error::FrozenLayersMismatch { expected, found } => write!(
+                f,
+                "the optimizer state was saved with {found} leading frozen layers; the trainer has {expected}"
+            ),
+            Error::OptimizerMismatch { expected, found } => write!(
+                f,
+                "the optimizer state was saved by {found}; the trainer uses {expected}"
+            ),
+            Error::SafetensorsInvalid { what } => write!(f, "not a valid safetensors file: {what}"),
+            Error::MissingTensor { module, tensor } => write!(
+                f,
+                "the safetensors file has no tensor `{module}.{}`",
+                crate::persist::torch_name(tensor)
+            ),
+            Error::UnexpectedTensor { name } => write!(
+                f,
+                "the safetensors file holds a tensor `{name}` that the network has no place for"
+            ),
+            Error::TensorDtypeMismatch {
+                module,
+                tensor,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{module}.{}` is {found}; the network needs {}",
+                crate::persist::torch_name(tensor),
+                crate::persist::ScalarCodeText(crate::persist::scalar_code(expected))
+            ),
+            Error::TensorShapeMismatch {
+                module,
+                tensor,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{module}.{}` has shape {found}; the network needs {expected}",
+                crate::persist::torch_name(tensor)
+            ),
         }
     }
 }

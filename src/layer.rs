@@ -182,6 +182,10 @@ pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
     const PARAMETERS: usize;
     /// `false` for a frozen stack: no gradients, no optimizer state, nothing sent back into it.
     const TRAINABLE: bool;
+    /// Number of dense layers that training updates (frozen ones excluded).
+    const TRAINABLE_LAYERS: usize = if Self::TRAINABLE { Self::LAYERS } else { 0 };
+    /// Number of parameters that training updates: the length of `Slots<S>` in `S`s.
+    const TRAINABLE_PARAMETERS: usize = if Self::TRAINABLE { Self::PARAMETERS } else { 0 };
 
     /// Pre-activations of the last layer for one sample.
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]);

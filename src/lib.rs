@@ -79,7 +79,9 @@
 //! # Features
 //! - `approx` (default): `approx::{AbsDiffEq, RelativeEq, UlpsEq}` for
 //!   [`Matrix`].
-//! - `std` (off): host conveniences; nothing firmware needs.
+//! - `std` (off): host conveniences; nothing firmware needs: writing a trained
+//!   network as Rust source, and reading and writing PyTorch `safetensors`
+//!   files (see [`persist`]).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -94,6 +96,7 @@ mod loss;
 mod matrix;
 mod network;
 pub mod optim;
+pub mod persist;
 mod scalar;
 mod train;
 mod zeroed;

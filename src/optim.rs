@@ -482,3 +482,80 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         self.steps = self.steps.saturating_add(1);
     }
 }
+
+// Hooks for saving and restoring an optimizer (`crate::persist`): every field
+// is read and rebuilt as is, so a restored optimizer continues bit for bit.
+
+impl<T: Scalar> Sgd<T> {
+    /// `(lr, weight_decay, clip)`.
+    pub(crate) const fn parts(&self) -> (T, T, Clip<T>) {
+        (self.lr, self.weight_decay, self.clip)
+    }
+
+    /// The inverse of [`parts`](Self::parts).
+    pub(crate) const fn from_parts(lr: T, weight_decay: T, clip: Clip<T>) -> Self {
+        Self { lr, weight_decay, clip }
+    }
+}
+
+impl<T: Scalar> SgdMomentum<T> {
+    /// `(sgd, momentum, nesterov)`.
+    pub(crate) const fn parts(&self) -> (Sgd<T>, T, bool) {
+        (self.sgd, self.momentum, self.nesterov)
+    }
+
+    /// The inverse of [`parts`](Self::parts).
+    pub(crate) const fn from_parts(sgd: Sgd<T>, momentum: T, nesterov: bool) -> Self {
+        Self {
+            sgd,
+            momentum,
+            nesterov,
+        }
+    }
+}
+
+/// Every field of an [`Adam`], including its running products `β₁ᵗ`, `β₂ᵗ` and step count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct AdamParts<T> {
+    pub(crate) lr: T,
+    pub(crate) beta1: T,
+    pub(crate) beta2: T,
+    pub(crate) eps: T,
+    pub(crate) weight_decay: T,
+    pub(crate) clip: Clip<T>,
+    pub(crate) beta1_power: T,
+    pub(crate) beta2_power: T,
+    pub(crate) steps: u32,
+}
+
+impl<T: Scalar> Adam<T> {
+    /// All fields.
+    pub(crate) const fn parts(&self) -> AdamParts<T> {
+        AdamParts {
+            lr: self.lr,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            clip: self.clip,
+            beta1_power: self.beta1_power,
+            beta2_power: self.beta2_power,
+            steps: self.steps,
+        }
+    }
+
+    /// The inverse of [`parts`](Self::parts).
+    pub(crate) const fn from_parts(p: AdamParts<T>) -> Self {
+        Self {
+            lr: p.lr,
+            beta1: p.beta1,
+            beta2: p.beta2,
+            eps: p.eps,
+            weight_decay: p.weight_decay,
+            clip: p.clip,
+            beta1_power: p.beta1_power,
+            beta2_power: p.beta2_power,
+            steps: p.steps,
+        }
+    }
+}

@@ -126,6 +126,11 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
     pub fn reset_optimizer_state(&mut self) {
         self.state = Zeroed::ZEROED;
     }
+
+    /// The optimizer's per-parameter state, mutably (for restoring a saved state).
+    pub(crate) fn optimizer_state_mut(&mut self) -> &mut N::Slots<O::Slot> {
+        &mut self.state
+    }
 }
 
 impl<T, Ls, O, L, const IN: usize, const OUT: usize, const M: usize> Trainer<Network<T, Ls, IN, OUT>, O, L, M>

@@ -1,0 +1,108 @@
+//! The frame around every blob: the prefix (magic, version, scalar type, length) and the closing CRC-32, and the checks that open it.
+//!
+//! Opening checks, in this order, each reading only fields the previous
+//! checks vouched for:
+//! 1. the fixed prefix is there (else [`Error::BlobTooShort`]),
+//! 2. the magic ([`Error::BadMagic`]),
+//! 3. the version ([`Error::UnsupportedVersion`]),
+//! 4. the declared length fits in the bytes given ([`Error::BlobTooShort`])
+//!    and can hold a header and a checksum ([`Error::BadDeclaredLength`]),
+//! 5. the CRC-32 of everything before it ([`Error::BadChecksum`]).
+//!
+//! A length field corrupted upwards therefore reads as a truncation; every
+//! other corruption past the version is caught by the checksum, which
+//! detects every single-bit error and every burst of up to 32 bits.
+//! Bytes after the declared length are ignored, so a blob can be read from
+//! a whole flash page.
+
+use super::crc32::crc32;
+use super::cursor::{Reader, Writer, widen};
+use super::format::{CRC_LEN, FORMAT_VERSION, LENGTH_AT, PREFIX_LEN, SCALAR_AT, VERSION_AT};
+use crate::Error;
+
+/// A blob whose frame checked out.
+pub(crate) struct Opened<'a> {
+    /// The bytes the checksum covers: from the magic up to the CRC.
+    pub(crate) covered: &'a [u8],
+    /// The scalar type code (not yet compared with anything).
+    pub(crate) scalar_code: u16,
+    /// The length the blob declares, CRC included.
+    pub(crate) declared: usize,
+}
+
+/// Checks a blob's frame (see the module docs for the order). `header_len`
+/// is the smallest header this kind of blob has; `expected_len` the length
+/// a blob for the type being loaded has (for the error message).
+pub(crate) fn open(bytes: &[u8], magic: [u8; 4], header_len: usize, expected_len: usize) -> Result<Opened<'_>, Error> {
+    let too_short = |needed| Error::BlobTooShort {
+        needed,
+        got: bytes.len(),
+    };
+    if bytes.len() < PREFIX_LEN {
+        return Err(too_short(PREFIX_LEN));
+    }
+    let mut found = [0u8; 4];
+    if let Some(head) = bytes.get(..4) {
+        found.copy_from_slice(head);
+    }
+    if found != magic {
+        return Err(Error::BadMagic { expected: magic, found });
+    }
+    let version = Reader::at(bytes, VERSION_AT).u16().ok_or(too_short(PREFIX_LEN))?;
+    if version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let declared = Reader::at(bytes, LENGTH_AT)
+        .u32()
+        .map(widen)
+        .ok_or(too_short(PREFIX_LEN))?;
+    if declared > bytes.len() {
+        return Err(too_short(declared));
+    }
+    let covered_len = declared.saturating_sub(CRC_LEN);
+    if declared < header_len.saturating_add(CRC_LEN) {
+        return Err(Error::BadDeclaredLength {
+            declared,
+            expected: expected_len,
+        });
+    }
+    let covered = bytes.get(..covered_len).ok_or(too_short(declared))?;
+    let stored = Reader::at(bytes, covered_len).u32().ok_or(too_short(declared))?;
+    let computed = crc32(covered);
+    if stored != computed {
+        return Err(Error::BadChecksum { stored, computed });
+    }
+    let scalar_code = Reader::at(bytes, SCALAR_AT).u16().ok_or(too_short(PREFIX_LEN))?;
+    Ok(Opened {
+        covered,
+        scalar_code,
+        declared,
+    })
+}
+
+/// Writes the prefix fields.
+pub(crate) fn write_prefix(w: &mut Writer<'_>, magic: [u8; 4], scalar_code: u16, len: u32) {
+    w.bytes(&magic);
+    w.u16(FORMAT_VERSION);
+    w.u16(scalar_code);
+    w.u32(len);
+}
+
+/// Appends the CRC-32 of `out[..len - 4]` at `out[len - 4..len]`.
+pub(crate) fn seal(out: &mut [u8], len: usize) -> Result<(), Error> {
+    let covered_len = len.saturating_sub(CRC_LEN);
+    let crc = crc32(out.get(..covered_len).unwrap_or(&[]));
+    match out.get_mut(covered_len..len) {
+        Some(dst) if dst.len() == CRC_LEN => {
+            dst.copy_from_slice(&crc.to_le_bytes());
+            Ok(())
+        }
+        _ => Err(Error::BufferTooSmall {
+            needed: len,
+            got: out.len(),
+        }),
+    }
+}
