@@ -13,7 +13,9 @@ use crate::{Error, Rng, Sample, Samples, Scalar};
 /// shuffles a permutation of their slots instead: `CAP` indices beside the
 /// samples.
 ///
-/// [`new`](Self::new) is a `const fn`, so the buffer can be a `static`.
+/// Its memory is `CAP` samples (`CAP·(IN + OUT)` scalars), `CAP` slot indices
+/// and two words of bookkeeping, all inline; [`new`](Self::new) is a
+/// `const fn`, so the buffer can be a `static`.
 ///
 /// ```
 /// use tinymlp::{SampleBuffer, Samples};
@@ -214,6 +216,17 @@ mod tests {
         );
         assert_eq!(buffer.oldest(), Some(&([1.0, 1.0], [1.0])));
         assert_eq!(buffer.newest(), Some(&([2.0, 2.0], [2.0])));
+    }
+
+    #[test]
+    fn an_empty_buffer_is_a_constant_of_known_size() {
+        const EMPTY: SampleBuffer<f32, 4, 3, 64> = SampleBuffer::new();
+        assert!(EMPTY.is_empty() && EMPTY.sample(0).is_none());
+        let samples = 64 * (4 + 3) * core::mem::size_of::<f32>();
+        let indices = 64 * core::mem::size_of::<usize>();
+        // HistoryBuf's write position and "filled" flag, padded to a word each.
+        let bookkeeping = 2 * core::mem::size_of::<usize>();
+        assert_eq!(core::mem::size_of_val(&EMPTY), samples + indices + bookkeeping);
     }
 
     #[test]
