@@ -225,7 +225,7 @@ where
                 }
                 let loss = self.step_rows(&x, &y, rows)?;
                 total += loss * T::from_usize(rows);
-                summary.steps += 1;
+                summary.steps = summary.steps.saturating_add(1);
                 start += rows;
             }
             let loss = total / T::from_usize(len);

@@ -63,7 +63,7 @@ impl<T: Scalar, const N: usize> Standardizer<T, N> {
                 *s += v;
                 *c &= v == f;
             }
-            count += 1;
+            count = count.saturating_add(1);
         }
         if count == 0 {
             return Err(Error::EmptyDataset);
