@@ -210,6 +210,36 @@ pub enum Error {
         /// The shape in the file.
         found: crate::persist::TensorShape,
     },
+    /// A dataset (or the rows a statistic is fitted on) holds no samples.
+    EmptyDataset,
+    /// A class index is not below the number of classes.
+    ClassOutOfRange {
+        /// The class index given.
+        class: usize,
+        /// The number of classes (outputs).
+        classes: usize,
+    },
+    /// A [`Samples`](crate::Samples) implementation did not return a sample
+    /// below its own length.
+    MissingSample {
+        /// The index asked for.
+        index: usize,
+        /// The length the dataset reported.
+        len: usize,
+    },
+    /// An index buffer is too short to order a dataset.
+    IndexBufferTooShort {
+        /// Samples to order.
+        samples: usize,
+        /// Entries in the index buffer.
+        indices: usize,
+    },
+    /// A feature's mean or standard deviation is not representable in the
+    /// working precision (its values are too large to square).
+    FeatureOverflow {
+        /// The feature.
+        feature: usize,
+    },
 }
 
 impl Error {
@@ -367,6 +397,25 @@ impl fmt::Display for Error {
                 f,
                 "tensor `{module}.{}` has shape {found}; the network needs {expected}",
                 crate::persist::torch_name(tensor)
+            ),
+            Error::EmptyDataset => f.write_str("the dataset holds no samples"),
+            Error::ClassOutOfRange { class, classes } => {
+                write!(
+                    f,
+                    "class index {class} is out of range for {classes} classes (need 0..{classes})"
+                )
+            }
+            Error::MissingSample { index, len } => write!(
+                f,
+                "sample {index} of a dataset of {len} could not be read (its `Samples` implementation is inconsistent)"
+            ),
+            Error::IndexBufferTooShort { samples, indices } => write!(
+                f,
+                "an index buffer of {indices} entries cannot order {samples} samples (need at least {samples})"
+            ),
+            Error::FeatureOverflow { feature } => write!(
+                f,
+                "feature {feature}'s mean or standard deviation overflows the working precision; rescale it first"
             ),
         }
     }
