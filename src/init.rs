@@ -85,7 +85,14 @@ impl Rng {
     pub fn shuffle<S>(&mut self, items: &mut [S]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i + 1);
-            items.swap(i, j);
+            // `items.swap(i, j)` without its bounds check, which the optimiser
+            // cannot remove (it cannot see that `below` stays below `i + 1`);
+            // `j == i` leaves the item where it is, as `swap` would.
+            if let Some((last, rest)) = items.get_mut(..=i).and_then(<[S]>::split_last_mut)
+                && let Some(other) = rest.get_mut(j)
+            {
+                core::mem::swap(last, other);
+            }
         }
     }
 }
@@ -160,6 +167,39 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert_ne!(v, sorted, "seed 3 moves something");
+    }
+
+    #[test]
+    fn shuffle_is_fisher_yates_drawing_with_below() {
+        // The textbook algorithm with `swap`, from a copy of the generator.
+        let mut rng = Rng::new(21);
+        let mut reference = rng.clone();
+        for len in 0..12 {
+            let mut v: Vec<usize> = (0..len).collect();
+            let mut want = v.clone();
+            rng.shuffle(&mut v);
+            for i in (1..len).rev() {
+                let j = reference.below(i + 1);
+                want.swap(i, j);
+            }
+            assert_eq!(v, want, "{len} items");
+        }
+    }
+
+    #[test]
+    fn shuffle_makes_every_order_of_three_equally_likely() {
+        let mut rng = Rng::new(5);
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..60_000 {
+            let mut v = ['a', 'b', 'c'];
+            rng.shuffle(&mut v);
+            *counts.entry(v).or_insert(0u32) += 1;
+        }
+        // 3! = 6 orders, 10,000 each expected (standard deviation about 91).
+        assert_eq!(counts.len(), 6, "{counts:?}");
+        for c in counts.values() {
+            assert!((9_500..10_500).contains(c), "{counts:?}");
+        }
     }
 
     #[test]

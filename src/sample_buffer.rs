@@ -1,17 +1,15 @@
 //! `SampleBuffer`: the most recent `CAP` samples of a stream, for a device that keeps learning from its sensors.
 
-use heapless::HistoryBuf;
-
 use crate::{Error, Rng, Sample, Samples, Scalar};
 
 /// A fixed-capacity ring buffer of samples: once full, each new sample
 /// replaces the oldest. [`Trainer::fit`](crate::Trainer::fit) accepts it.
 ///
 /// Training visits the samples in a random order, but shuffling them in place
-/// would forget which is oldest. So the samples stay where they were written
-/// (a [`heapless::HistoryBuf`], which tracks the age order) and an epoch
-/// shuffles a permutation of their slots instead: `CAP` indices beside the
-/// samples.
+/// would forget which is oldest. So the samples stay in the slot they were
+/// written to (a [`heapless::Vec`] that fills up, then a write position that
+/// goes round it and marks the oldest) and an epoch shuffles a permutation of
+/// their slots instead: `CAP` indices beside the samples.
 ///
 /// Its memory is `CAP` samples (`CAP·(IN + OUT)` scalars), `CAP` slot indices
 /// and two words of bookkeeping, all inline; [`new`](Self::new) is a
@@ -30,7 +28,11 @@ use crate::{Error, Rng, Sample, Samples, Scalar};
 /// # Ok::<(), tinymlp::Error>(())
 /// ```
 pub struct SampleBuffer<T, const IN: usize, const OUT: usize, const CAP: usize> {
-    samples: HistoryBuf<Sample<T, IN, OUT>, CAP>,
+    /// The samples by slot, in the order they arrived until the buffer is full.
+    samples: heapless::Vec<Sample<T, IN, OUT>, CAP>,
+    /// Once full: the slot of the oldest sample, which the next push replaces;
+    /// `0` before. Kept in `0..CAP` without a division, so nothing can panic.
+    next: usize,
     /// Slot of the sample at each position of the training order. Invariant:
     /// `order[..len]` is a permutation of `0..len`, and `order[len..]` is
     /// `len, len + 1, …, CAP − 1`; so when the next sample fills slot `len`,
@@ -42,7 +44,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const CAP: usize> SampleBuffe
     /// An empty buffer for up to `CAP` samples (`CAP` must be at least 1).
     pub const fn new() -> Self {
         Self {
-            samples: HistoryBuf::new(),
+            samples: heapless::Vec::new(),
+            next: 0,
             order: identity(),
         }
     }
@@ -60,7 +63,14 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const CAP: usize> SampleBuffe
         if let Some(col) = y.iter().position(|v| !v.is_finite()) {
             return Err(Error::NonFiniteTarget { row: 0, col });
         }
-        self.samples.write((x, y));
+        if let Err(sample) = self.samples.push((x, y)) {
+            // Full: replace the oldest and move on to the next oldest.
+            if let Some(oldest) = self.samples.get_mut(self.next) {
+                *oldest = sample;
+            }
+            let after = self.next.saturating_add(1);
+            self.next = if after < CAP { after } else { 0 };
+        }
         Ok(())
     }
 
@@ -87,22 +97,33 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const CAP: usize> SampleBuffe
     /// Removes every sample.
     pub fn clear(&mut self) {
         self.samples.clear();
+        self.next = 0;
         self.order = identity();
     }
 
     /// The oldest sample (the next to be replaced once full).
     pub fn oldest(&self) -> Option<&Sample<T, IN, OUT>> {
-        self.samples.oldest()
+        self.oldest_first().next()
     }
 
     /// The most recently pushed sample.
     pub fn newest(&self) -> Option<&Sample<T, IN, OUT>> {
-        self.samples.recent()
+        self.oldest_first().next_back()
     }
 
     /// The samples from the oldest to the newest, whatever the training order.
     pub fn oldest_first(&self) -> impl DoubleEndedIterator<Item = &Sample<T, IN, OUT>> {
-        self.samples.oldest_ordered()
+        let (newer, older) = self.by_age();
+        older.iter().chain(newer)
+    }
+
+    /// The filled slots split at the oldest: `(newer, older)`, where `older`
+    /// starts with the oldest sample and `newer` ends with the newest.
+    fn by_age(&self) -> (&[Sample<T, IN, OUT>], &[Sample<T, IN, OUT>]) {
+        // `next` is 0 until the buffer is full, so never beyond its length.
+        self.samples
+            .split_at_checked(self.next)
+            .unwrap_or((&[], self.samples.as_slice()))
     }
 }
 
@@ -118,7 +139,10 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const CAP: usize> core::fmt::
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SampleBuffer")
             .field("capacity", &CAP)
-            .field("oldest_first", &self.samples.as_slices())
+            .field("oldest_first", &{
+                let (newer, older) = self.by_age();
+                (older, newer)
+            })
             .finish()
     }
 }
@@ -145,7 +169,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, const CAP: usize> Samples<T, 
     /// [`oldest_first`](SampleBuffer::oldest_first) for that).
     fn sample(&self, index: usize) -> Option<(&[T; IN], &[T; OUT])> {
         let slot = *self.order.get(..self.len())?.get(index)?;
-        self.samples.as_slice().get(slot).map(|(x, y)| (x, y))
+        self.samples.get(slot).map(|(x, y)| (x, y))
     }
 
     fn shuffle(&mut self, rng: &mut Rng) {
@@ -202,6 +226,20 @@ mod tests {
     }
 
     #[test]
+    fn oldest_and_newest_follow_the_stream_across_wraps() {
+        let mut buffer = SampleBuffer::<f64, 1, 1, 3>::new();
+        assert_eq!((buffer.oldest(), buffer.newest()), (None, None));
+        for t in 0..10usize {
+            buffer.push([t as f64], [0.0]).unwrap();
+            let oldest = t.saturating_sub(2) as f64;
+            assert_eq!(buffer.oldest().map(|s| s.0[0]), Some(oldest), "after pushing {t}");
+            assert_eq!(buffer.newest().map(|s| s.0[0]), Some(t as f64), "after pushing {t}");
+            assert_eq!(buffer.len(), (t + 1).min(3));
+            assert_eq!(buffer.is_full(), t >= 2);
+        }
+    }
+
+    #[test]
     fn a_non_finite_sample_is_refused_and_evicts_nothing() {
         let mut buffer = SampleBuffer::<f32, 2, 1, 2>::new();
         buffer.push([1.0, 1.0], [1.0]).unwrap();
@@ -224,7 +262,7 @@ mod tests {
         assert!(EMPTY.is_empty() && EMPTY.sample(0).is_none());
         let samples = 64 * (4 + 3) * core::mem::size_of::<f32>();
         let indices = 64 * core::mem::size_of::<usize>();
-        // HistoryBuf's write position and "filled" flag, padded to a word each.
+        // The Vec's length and the write position.
         let bookkeeping = 2 * core::mem::size_of::<usize>();
         assert_eq!(core::mem::size_of_val(&EMPTY), samples + indices + bookkeeping);
     }

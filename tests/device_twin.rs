@@ -142,7 +142,12 @@ fn exact_celsius(ratio: f64) -> f64 {
 fn sensor_run_learns_the_thermistor_curve() {
     let mut device = Box::new(sensor::OnlineCalibration::new());
     let mut losses = Losses::default();
-    sensor::run(&mut device, &mut losses).unwrap();
+    let trained = sensor::run(&mut device, &mut losses).unwrap();
+    // 240 trainings of 2 epochs, each over a full buffer of 64 in batches of 8.
+    assert_eq!(trained.steps, 240 * 2 * 8);
+    assert_eq!(losses.0.len(), 240 * 2);
+    assert_eq!(losses.0.last(), Some(&trained.loss));
+    assert!(losses.0[0] > 100.0 * trained.loss, "{:?}", losses.0);
     let net = device.trainer.network();
     let mut worst: f64 = 0.0;
     let mut squared = 0.0;
@@ -165,4 +170,16 @@ fn sensor_run_learns_the_thermistor_curve() {
     assert!(worst < 3.0, "worst error {worst} °C");
     assert!((f64::from(sensor::rms_error_celsius(net)) - rms).abs() < 0.2);
     println!("checksum sensor {:#018x}", weights_checksum(net));
+}
+
+#[test]
+fn sensor_run_ends_with_the_newest_samples_of_the_stream_in_its_buffer() {
+    let mut device = Box::new(sensor::OnlineCalibration::new());
+    sensor::run(&mut device, &mut runs::Silent).unwrap();
+    // The buffer is filled with 64 readings, then 16 more arrive before each of
+    // the other 239 trainings: 3,888 readings, of which the last 64 remain.
+    let mut stream = sensor::Thermistor::new(7);
+    let readings: Vec<_> = (0..64 + 239 * 16).map(|_| stream.read()).collect();
+    let kept: Vec<_> = device.buffer.oldest_first().copied().collect();
+    assert_eq!(kept, readings[readings.len() - 64..]);
 }

@@ -10,7 +10,10 @@
 #  RAM                .data + .bss + stack: everything the firmware uses
 #  instructions       exact guest instructions of one training step (step 1,
 #                     after a warm-up step), or of one forward pass for
-#                     `infer`, minus the markers' own cost (an empty window)
+#                     `infer`, minus the markers' own cost (an empty window);
+#                     `train-sensor` trains through `Trainer::fit`, so its
+#                     window is one call to `fit` (the second), divided by the
+#                     steps it takes (the firmware prints measured_window_steps)
 #
 # Also prints where the 4-16-16-3 trainer's RAM goes, and fails if that
 # firmware needs more than 9 KiB of RAM in total.
@@ -29,7 +32,7 @@ firmware=(
     "infer|inference only: one forward pass of 4-16-16-3 (weights in flash)"
     "train-xor|XOR 2-4-1 sigmoid, SGD, MSE, batch 4"
     "train-classifier|4-16-16-3 ReLU/softmax, Adam, cross-entropy, batch 8"
-    "train-sensor|online calibration 1-8-8-1 tanh, Adam, MSE, batch 8, ring buffer of 64"
+    "train-sensor|online calibration 1-8-8-1 tanh, Adam, MSE, batch 8, fit over a SampleBuffer of 64"
     "train-silent|all three runs, no output, panic handler that cannot link"
 )
 
@@ -53,6 +56,10 @@ for opt in $OPT; do
         if [ "${#w[@]}" -ge 2 ]; then insns=$(( w[1] - w[0] )); else insns="–"; fi
         if [[ "$stack" =~ ^[0-9]+$ ]]; then ram=$(( data + bss + stack )); else ram="–"; stack="${stack:-–}"; fi
         [ "$bin" = infer ] && [ "$insns" != "–" ] && insns="$insns (forward pass)"
+        steps="$(sed -n 's/^measured_window_steps: \([0-9]*\)$/\1/p' "$out")"
+        if [[ "$steps" =~ ^[1-9][0-9]*$ ]] && [[ "$insns" =~ ^[0-9]+$ ]]; then
+            insns="$(( (insns + steps / 2) / steps )) (fit call of $steps steps: $insns)"
+        fi
         [ "$bin" = baseline ] && insns="–"
         echo "| \`$bin\` | $what | $text | $data | $bss | $(( text + data )) | $stack | $ram | $insns |"
         if [ "$bin" = train-classifier ]; then

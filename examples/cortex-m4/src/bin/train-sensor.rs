@@ -1,4 +1,4 @@
-//! Learns a thermistor's calibration online from a stream of noisy samples in a ring buffer (Adam, MSE); prints the loss per epoch, the error in °C and the weights' checksum.
+//! Learns a thermistor's calibration online from a stream of noisy samples in tinymlp's ring buffer (`SampleBuffer`, `fit`, Adam, MSE); prints the loss per epoch, the error in °C and the weights' checksum.
 #![no_std]
 #![no_main]
 
@@ -7,10 +7,7 @@ use cortex_m_semihosting::hprintln;
 use tinymlp_cortex_m4::board::{self, EXIT_NOT_CONVERGED, EXIT_PANIC, EXIT_STEP_ERROR};
 use tinymlp_cortex_m4::console::{Console, Fixed, report_error, report_step};
 use tinymlp_cortex_m4::runs::checksum::weights_checksum;
-use tinymlp_cortex_m4::runs::sensor::{self, OnlineCalibration};
-
-/// The calibration must read the temperature to within this RMS error, °C.
-const MAX_RMS_CELSIUS: f32 = 1.0;
+use tinymlp_cortex_m4::runs::sensor::{self, MAX_RMS_CELSIUS, OnlineCalibration};
 
 #[entry]
 fn main() -> ! {
@@ -20,8 +17,8 @@ fn main() -> ! {
     let mut console = Console::default();
     let result = sensor::run(DEVICE, &mut console);
     report_step("train-sensor", &console.measured);
-    let loss = match result {
-        Ok(loss) => loss,
+    let trained = match result {
+        Ok(trained) => trained,
         Err(error) => {
             report_error(&error);
             board::exit(EXIT_STEP_ERROR)
@@ -29,7 +26,13 @@ fn main() -> ! {
     };
     let network = DEVICE.trainer.network();
     let rms = sensor::rms_error_celsius(network);
-    hprintln!("final loss {}, calibration rms error {} degC", Fixed(loss), Fixed(rms));
+    hprintln!("measured_window_steps: {}", sensor::STEPS_PER_TRAINING);
+    hprintln!("steps {}", trained.steps);
+    hprintln!(
+        "final loss {}, calibration rms error {} degC",
+        Fixed(trained.loss),
+        Fixed(rms)
+    );
     hprintln!("checksum sensor {:#018x}", weights_checksum(network));
     if rms < MAX_RMS_CELSIUS {
         hprintln!("converged: yes");

@@ -29,7 +29,7 @@ fn main() -> ! {
     }
     let learned = xor::learned(XOR.network())
         && classifier::correct(CLASSIFIER.network()) >= SAMPLES - SAMPLES / 16
-        && sensor::rms_error_celsius(SENSOR.trainer.network()) < 1.0;
+        && sensor::rms_error_celsius(SENSOR.trainer.network()) < sensor::MAX_RMS_CELSIUS;
     board::exit(if learned { 0 } else { EXIT_NOT_CONVERGED })
 }
 

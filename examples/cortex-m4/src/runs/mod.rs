@@ -1,6 +1,6 @@
 //! The training runs the firmware performs, written once for the device and the host.
 //!
-//! This module uses only `core`, `tinymlp` and `heapless`. The firmware
+//! This module uses only `core` and `tinymlp`. The firmware
 //! compiles it as part of its library; the repository's `tests/device_twin.rs`
 //! compiles the same files on the host with `#[path]`. Both run the same
 //! source on the same seeds and data in `f32`, print the FNV-1a checksum of the
@@ -19,7 +19,9 @@ pub mod xorshift;
 /// What happens around a run besides training: the firmware wraps step 1 in
 /// the instruction counter's markers and prints each epoch; the host collects.
 pub trait Probe {
-    /// Runs training step `index` (counting from 0 over the whole run).
+    /// Runs training step `index` (counting from 0 over the whole run); the
+    /// sensor run, which trains with `Trainer::fit`, passes each call to `fit`
+    /// instead, a fixed number of steps.
     fn step<R>(&mut self, index: u32, step: impl FnOnce() -> R) -> R {
         let _ = index;
         step()

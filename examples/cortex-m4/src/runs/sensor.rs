@@ -3,24 +3,24 @@
 //! The device reads a voltage divider (10 kΩ fixed resistor, NTC thermistor
 //! with R₂₅ = 10 kΩ and β = 3950 K) while a reference thermometer in the same
 //! calibration chamber reports the temperature, which the chamber sets at
-//! random between −20 °C and 80 °C. Both readings are noisy. Each new sample
-//! goes into a ring buffer of the last 64 (the newest replaces the oldest), and
-//! after each sample one Adam step trains on 8 samples drawn at random from
-//! the buffer, so every sample is reused about 8 times. The network learns the
-//! inverse of the divider curve, temperature from voltage, steepest at both
-//! ends. The learning rate starts at 0.05 and halves every 15 epochs.
+//! random between −20 °C and 80 °C. Both readings are noisy. Each sample goes
+//! into a [`tinymlp::SampleBuffer`] of the last 64 as it arrives (once the
+//! buffer is full, the newest replaces the oldest). When the buffer is first
+//! full, and then after every 16 new samples, [`Trainer::fit`] runs 2 epochs
+//! over the whole buffer in shuffled batches of 8 (16 steps): once the first
+//! fill has aged out, every sample stays for 4 trainings and is used 8 times.
+//! The network learns the inverse of the
+//! divider curve, temperature from voltage, steepest at both ends. The
+//! learning rate starts at 0.05 and halves every 60 trainings.
 //!
 //! Everything, the simulated sensor included, is `f32` arithmetic through
 //! `tinymlp::Scalar` (libm), so host and device compute the same bits. Call
 //! `Scalar::exp(x)`, never `x.exp()`: on the host the inherent `f32::exp` of
 //! `std` would win and round differently.
-//!
-//! The buffer is `heapless::Deque` behind [`SampleStream`]; when the library
-//! has its own sample buffer and `fit`, only `SampleStream` and the loop in
-//! [`run`] change.
 
-use heapless::Deque;
-use tinymlp::{Adam, Error, Init, Matrix, Mse, Network, Rng, Scalar, Trainer, Zeroed, mlp};
+use core::ops::ControlFlow;
+
+use tinymlp::{Adam, Error, Init, Mse, Network, Rng, Sample, SampleBuffer, Scalar, Trainer, Zeroed, mlp};
 
 use super::Probe;
 
@@ -32,16 +32,25 @@ pub const BATCH: usize = 8;
 pub const CAPACITY: usize = 64;
 /// The trainer: Adam, MSE, batches of 8.
 pub type CalibrationTrainer = Trainer<Calibration, Adam<f32>, Mse, BATCH>;
-/// New samples per epoch (one buffer's worth).
-pub const SAMPLES_PER_EPOCH: u32 = CAPACITY as u32;
-/// Epochs of the run.
-pub const EPOCHS: u32 = 60;
+/// The ring buffer of the most recent samples.
+pub type CalibrationBuffer = SampleBuffer<f32, 1, 1, CAPACITY>;
+/// New samples between two trainings, once the buffer is full.
+pub const SAMPLES_PER_TRAINING: usize = 16;
+/// Epochs over the buffer per training.
+pub const EPOCHS_PER_TRAINING: usize = 2;
+/// Optimizer steps per training: each epoch is `⌈CAPACITY / BATCH⌉` batches.
+pub const STEPS_PER_TRAINING: usize = EPOCHS_PER_TRAINING * CAPACITY.div_ceil(BATCH);
+/// Trainings in the run.
+pub const TRAININGS: u32 = 240;
 /// The initial learning rate.
 pub const LR: f32 = 0.05;
-/// Epochs between two halvings of the learning rate.
-pub const DECAY_EVERY: u32 = 15;
+/// Trainings between two halvings of the learning rate.
+pub const DECAY_EVERY: u32 = 60;
 /// Seed of the initial weights.
 pub const WEIGHT_SEED: u64 = 2024;
+/// The calibration must read the temperature to within this RMS error, °C,
+/// at [`check_temperatures`] (the firmware exits non-zero otherwise).
+pub const MAX_RMS_CELSIUS: f32 = 1.0;
 
 /// Coldest temperature, °C.
 pub const MIN_CELSIUS: f32 = -20.0;
@@ -61,15 +70,6 @@ pub const ZERO_CELSIUS_KELVIN: f32 = 273.15;
 const READING_NOISE: f32 = 0.001;
 /// Half-width of the uniform noise on the reference thermometer, °C.
 const REFERENCE_NOISE_CELSIUS: f32 = 0.25;
-
-/// One training sample, scaled for the network.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Sample {
-    /// `2v − 1` for the divider ratio `v` (the thermistor's share of the supply).
-    pub input: f32,
-    /// `(T − 30 °C) / 50 °C`.
-    pub target: f32,
-}
 
 /// The divider ratio `R / (R + R_fixed)` of the thermistor at `celsius` (β model).
 pub fn divider_ratio(celsius: f32) -> f32 {
@@ -105,70 +105,14 @@ impl Thermistor {
         Self { rng: Rng::new(seed) }
     }
 
-    /// The next reading and reference temperature.
-    pub fn sample(&mut self) -> Sample {
+    /// The next reading and reference temperature, scaled for the network:
+    /// `([2v − 1], [(T − 30 °C) / 50 °C])` for the divider ratio `v` and the
+    /// reference temperature `T`.
+    pub fn read(&mut self) -> Sample<f32, 1, 1> {
         let celsius = MIN_CELSIUS + (MAX_CELSIUS - MIN_CELSIUS) * self.rng.uniform::<f32>();
         let reading = divider_ratio(celsius) + (2.0 * self.rng.uniform::<f32>() - 1.0) * READING_NOISE;
         let reference = celsius + (2.0 * self.rng.uniform::<f32>() - 1.0) * REFERENCE_NOISE_CELSIUS;
-        Sample {
-            input: scale_input(reading),
-            target: scale_target(reference),
-        }
-    }
-}
-
-/// The last [`CAPACITY`] samples in a ring buffer, and the batch drawn from them.
-#[derive(Debug)]
-pub struct SampleStream {
-    samples: Deque<Sample, CAPACITY>,
-    rng: Rng,
-    x: Matrix<f32, BATCH, 1>,
-    y: Matrix<f32, BATCH, 1>,
-}
-
-impl SampleStream {
-    /// An empty buffer; batches are drawn with a generator seeded with `seed`.
-    pub const fn new(seed: u64) -> Self {
-        Self {
-            samples: Deque::new(),
-            rng: Rng::new(seed),
-            x: Matrix::zeros(),
-            y: Matrix::zeros(),
-        }
-    }
-
-    /// Adds a sample; when the buffer is full, the oldest one makes room.
-    pub fn push(&mut self, sample: Sample) {
-        if self.samples.is_full() {
-            self.samples.pop_front();
-        }
-        // Cannot fail: there is room now.
-        let _ = self.samples.push_back(sample);
-    }
-
-    /// Samples held.
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    /// `true` when no sample has arrived yet.
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-
-    /// [`BATCH`] samples drawn uniformly (with replacement) from the buffer,
-    /// or `None` while it holds fewer than [`BATCH`].
-    pub fn batch(&mut self) -> Option<(&Matrix<f32, BATCH, 1>, &Matrix<f32, BATCH, 1>)> {
-        if self.samples.len() < BATCH {
-            return None;
-        }
-        let rows = self.x.as_array_mut().iter_mut().zip(self.y.as_array_mut());
-        for (x, y) in rows {
-            let sample = self.samples.get(self.rng.below(self.samples.len()))?;
-            *x = [sample.input];
-            *y = [sample.target];
-        }
-        Some((&self.x, &self.y))
+        ([scale_input(reading)], [scale_target(reference)])
     }
 }
 
@@ -178,8 +122,10 @@ pub struct OnlineCalibration {
     pub trainer: CalibrationTrainer,
     /// The simulated sensor.
     pub sensor: Thermistor,
-    /// The ring buffer of recent samples.
-    pub stream: SampleStream,
+    /// The most recent samples.
+    pub buffer: CalibrationBuffer,
+    /// Shuffles the buffer for each epoch.
+    pub shuffle: Rng,
 }
 
 impl OnlineCalibration {
@@ -193,7 +139,8 @@ impl OnlineCalibration {
                 Mse,
             ),
             sensor: Thermistor::new(7),
-            stream: SampleStream::new(11),
+            buffer: SampleBuffer::new(),
+            shuffle: Rng::new(11),
         }
     }
 }
@@ -204,40 +151,66 @@ impl Default for OnlineCalibration {
     }
 }
 
-/// Draws the initial weights (Xavier, [`WEIGHT_SEED`]), then for [`EPOCHS`]
-/// epochs of [`SAMPLES_PER_EPOCH`] samples: takes a sample, stores it, and
-/// takes one Adam step on a batch drawn from the buffer. Reports each epoch's
-/// mean training loss (scaled units); returns the last one.
-pub fn run(device: &mut OnlineCalibration, probe: &mut impl Probe) -> Result<f32, Error> {
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Trained {
+    /// The mean training loss of the last epoch, in scaled units.
+    pub loss: f32,
+    /// Optimizer steps taken over the whole run.
+    pub steps: usize,
+}
+
+/// Draws the initial weights (Xavier, [`WEIGHT_SEED`]), then for [`TRAININGS`]
+/// trainings: reads samples into the buffer until it is full (the first time)
+/// or [`SAMPLES_PER_TRAINING`] new ones have replaced the oldest, and fits
+/// [`EPOCHS_PER_TRAINING`] epochs over the buffer. The probe wraps each call
+/// to `fit` (index: the training's number) and then gets each of its epochs'
+/// mean losses (scaled units), numbered across the run.
+pub fn run(device: &mut OnlineCalibration, probe: &mut impl Probe) -> Result<Trained, Error> {
     let OnlineCalibration {
         trainer,
         sensor,
-        stream,
+        buffer,
+        shuffle,
     } = device;
     trainer
         .network_mut()
         .initialize(&mut Rng::new(WEIGHT_SEED), Init::XavierUniform);
-    let mut step = 0;
-    let mut mean = 0.0;
-    for epoch in 0..EPOCHS {
-        let mut total = 0.0;
-        let mut steps = 0u32;
-        for _ in 0..SAMPLES_PER_EPOCH {
-            stream.push(sensor.sample());
-            if let Some((x, y)) = stream.batch() {
-                total += probe.step(step, || trainer.step(x, y))?;
-                step += 1;
-                steps += 1;
+    let mut trained = Trained { loss: 0.0, steps: 0 };
+    let mut epoch = 0;
+    for training in 0..TRAININGS {
+        let mut fresh = 0;
+        while !buffer.is_full() || fresh < SAMPLES_PER_TRAINING {
+            let (x, y) = sensor.read();
+            // A non-finite reading is refused and leaves the buffer as it was;
+            // the stream goes on without it.
+            if buffer.push(x, y).is_ok() {
+                fresh += 1;
             }
         }
-        mean = if steps > 0 { total / steps as f32 } else { 0.0 };
-        probe.epoch(epoch, mean);
-        if (epoch + 1) % DECAY_EVERY == 0 {
+        // Losses are kept and reported after `fit` returns, so nothing is
+        // printed while the probe measures.
+        let mut losses = [0.0; EPOCHS_PER_TRAINING];
+        let summary = probe.step(training, || {
+            trainer.fit(buffer, EPOCHS_PER_TRAINING, shuffle, |report| {
+                if let Some(loss) = report.epoch.checked_sub(1).and_then(|i| losses.get_mut(i)) {
+                    *loss = report.loss;
+                }
+                ControlFlow::Continue(())
+            })
+        })?;
+        for loss in losses.iter().take(summary.epochs) {
+            probe.epoch(epoch, *loss);
+            epoch += 1;
+        }
+        trained.loss = summary.loss.unwrap_or(trained.loss);
+        trained.steps = trained.steps.saturating_add(summary.steps);
+        if (training + 1) % DECAY_EVERY == 0 {
             let lr = trainer.optimizer().lr();
             trainer.optimizer_mut().set_lr(lr * 0.5);
         }
     }
-    Ok(mean)
+    Ok(trained)
 }
 
 /// Temperatures at which [`rms_error_celsius`] checks the calibration: −20 °C to 80 °C in steps of 2 °C.
