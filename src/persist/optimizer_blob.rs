@@ -1,8 +1,8 @@
 //! Saving and restoring a trainer's optimizer state: [`Trainer::optimizer_state_to_bytes`] and [`Trainer::load_optimizer_state`].
 
-use super::cursor::{Reader, Writer, narrow};
-use super::envelope::{open, seal, write_prefix};
-use super::format::{OPTIMIZER_HEADER_LEN, OPTIMIZER_MAGIC, OptimizerLayout, PREFIX_LEN, optimizer_len, scalar_code};
+use super::cursor::{Writer, narrow};
+use super::envelope::{Opened, open, seal, write_prefix};
+use super::format::{OPTIMIZER_HEADER_LEN, OPTIMIZER_MAGIC, OptimizerLayout, optimizer_len, scalar_code};
 use super::layer_table::{check_layer_table, check_saveable, stored_error, write_layer_table};
 use super::optimizer::PersistentOptimizer;
 use crate::{Error, Layer, Network, Scalar, Trainer};
@@ -164,19 +164,11 @@ where
     /// ```
     pub fn load_optimizer_state(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let expected_len = Self::OPTIMIZER_STATE_LEN;
-        let opened = open(bytes, OPTIMIZER_MAGIC, OPTIMIZER_HEADER_LEN, expected_len)?;
-        let declared = opened.declared;
-        let cut_off = Error::BadDeclaredLength {
+        let Opened {
+            body: mut r,
             declared,
-            expected: expected_len,
-        };
-        if opened.scalar_code != scalar_code(T::KIND) {
-            return Err(Error::ScalarMismatch {
-                expected: T::KIND,
-                found_code: opened.scalar_code,
-            });
-        }
-        let mut r = Reader::at(opened.covered, PREFIX_LEN);
+            cut_off,
+        } = open::<T>(bytes, OPTIMIZER_MAGIC, OPTIMIZER_HEADER_LEN, expected_len)?;
         let layers = r.u32_as_usize().ok_or(cut_off)?;
         let frozen = r.u32_as_usize().ok_or(cut_off)?;
         let found_layout = OptimizerLayout {
@@ -191,7 +183,7 @@ where
                 found: layers,
             });
         }
-        check_layer_table(&mut r, self.network(), declared, expected_len)?;
+        check_layer_table(&mut r, self.network(), cut_off)?;
         let expected_frozen = Ls::LAYERS - Ls::TRAINABLE_LAYERS;
         if frozen != expected_frozen {
             return Err(Error::FrozenLayersMismatch {
