@@ -99,16 +99,42 @@ pub(crate) fn open<T: Scalar>(
     })
 }
 
-/// Writes the prefix fields.
-pub(crate) fn write_prefix(w: &mut Writer<'_>, magic: [u8; 4], scalar_code: u16, len: u32) {
+/// Fails unless `out` can hold a blob of `len` bytes: the first check
+/// saving makes, so a short buffer is reported as such whatever else is wrong.
+pub(crate) fn check_room(out: &[u8], len: usize) -> Result<(), Error> {
+    if out.len() < len {
+        return Err(Error::BufferTooSmall {
+            needed: len,
+            got: out.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a whole blob of `T` values at the start of `out`: the prefix, what
+/// `body` writes, and the CRC-32 of both. `len_field` is the blob's length as
+/// stored (from [`narrow`](super::cursor::narrow), so widening it gives the
+/// length back). Returns the length.
+pub(crate) fn write_sealed<T: Scalar>(
+    out: &mut [u8],
+    magic: [u8; 4],
+    len_field: u32,
+    body: impl FnOnce(&mut Writer<'_>),
+) -> Result<usize, Error> {
+    let len = widen(len_field);
+    let mut w = Writer::new(out);
     w.bytes(&magic);
     w.u16(FORMAT_VERSION);
-    w.u16(scalar_code);
-    w.u32(len);
+    w.u16(scalar_code(T::KIND));
+    w.u32(len_field);
+    body(&mut w);
+    w.finish()?;
+    seal(out, len)?;
+    Ok(len)
 }
 
 /// Appends the CRC-32 of `out[..len - 4]` at `out[len - 4..len]`.
-pub(crate) fn seal(out: &mut [u8], len: usize) -> Result<(), Error> {
+fn seal(out: &mut [u8], len: usize) -> Result<(), Error> {
     let covered_len = len.saturating_sub(CRC_LEN);
     let crc = crc32(out.get(..covered_len).unwrap_or(&[]));
     match out.get_mut(covered_len..len) {
