@@ -8,7 +8,10 @@ mod datasets;
 use core::f32::consts::PI;
 use core::ops::ControlFlow;
 
-use tinymlp::{Adam, CrossEntropy, Init, Mse, Rng, Sample, Standardizer, Trainer, mlp};
+use datasets::Split;
+use tinymlp::{
+    Adam, CrossEntropy, Evaluation, Init, Layer, Loss, Mse, Network, Rng, Sample, Standardizer, Trainer, mlp,
+};
 
 type IrisNet = mlp!(f32; 4 => 16 Relu => 16 Relu => 3 Softmax);
 type WineNet = mlp!(f32; 13 => 16 Relu => 3 Softmax);
@@ -16,23 +19,29 @@ type SineNet = mlp!(f32; 1 => 16 Tanh => 16 Tanh => 1 Identity);
 
 const BATCH: usize = 16;
 
-#[test]
-fn iris_4_16_16_3_relu_softmax_adam_reaches_93_percent_on_the_test_split() {
-    let mut data = datasets::iris();
-    let mut trainer =
-        Trainer::<_, _, _, BATCH>::new(IrisNet::random(7, Init::HeUniform), Adam::new(0.01), CrossEntropy);
+/// Trains `net` on `data.train` for `epochs` epochs (Adam at 0.01,
+/// cross-entropy, batches of [`BATCH`], shuffled from seed 1), prints the
+/// figures it reaches on both splits, and returns its evaluation on the test split.
+fn train_classifier<L, const IN: usize, const CLASSES: usize>(
+    name: &str,
+    net: Network<f32, L, IN, CLASSES>,
+    data: &mut Split<IN, CLASSES>,
+    epochs: usize,
+) -> Evaluation<f32>
+where
+    L: Layer<f32, IN, CLASSES>,
+    CrossEntropy: Loss<L::Activation>,
+{
+    let mut trainer = Trainer::<_, _, _, BATCH>::new(net, Adam::new(0.01), CrossEntropy);
     let summary = trainer
-        .fit(
-            &mut data.train[..],
-            100,
-            &mut Rng::new(1),
-            |_| ControlFlow::Continue(()),
-        )
+        .fit(&mut data.train[..], epochs, &mut Rng::new(1), |_| {
+            ControlFlow::Continue(())
+        })
         .unwrap();
     let train = trainer.evaluate(&data.train[..]).unwrap();
     let test = trainer.evaluate(&data.test[..]).unwrap();
     println!(
-        "iris: {} epochs, final epoch loss {:.4}; train {}/{} ({:.1}%), loss {:.4}; test {}/{} ({:.1}%), loss {:.4}",
+        "{name}: {} epochs, final epoch loss {:.4}; train {}/{} ({:.1}%), loss {:.4}; test {}/{} ({:.1}%), loss {:.4}",
         summary.epochs,
         summary.loss.unwrap(),
         train.correct,
@@ -44,6 +53,13 @@ fn iris_4_16_16_3_relu_softmax_adam_reaches_93_percent_on_the_test_split() {
         100.0 * test.accuracy(),
         test.loss
     );
+    test
+}
+
+#[test]
+fn iris_4_16_16_3_relu_softmax_adam_reaches_93_percent_on_the_test_split() {
+    let mut data = datasets::iris();
+    let test = train_classifier("iris", IrisNet::random(7, Init::HeUniform), &mut data, 100);
     assert_eq!(test.samples, 30);
     assert!(test.accuracy() >= 0.93, "test accuracy {}", test.accuracy());
 }
@@ -55,26 +71,7 @@ fn wine_standardised_13_16_3_relu_softmax_adam_reaches_97_percent_on_the_test_sp
     standardizer.apply_inputs(&mut data.train);
     standardizer.apply_inputs(&mut data.test);
 
-    let mut trainer =
-        Trainer::<_, _, _, BATCH>::new(WineNet::random(7, Init::HeUniform), Adam::new(0.01), CrossEntropy);
-    let summary = trainer
-        .fit(&mut data.train[..], 30, &mut Rng::new(1), |_| ControlFlow::Continue(()))
-        .unwrap();
-    let train = trainer.evaluate(&data.train[..]).unwrap();
-    let test = trainer.evaluate(&data.test[..]).unwrap();
-    println!(
-        "wine: {} epochs, final epoch loss {:.4}; train {}/{} ({:.1}%), loss {:.4}; test {}/{} ({:.1}%), loss {:.4}",
-        summary.epochs,
-        summary.loss.unwrap(),
-        train.correct,
-        train.samples,
-        100.0 * train.accuracy(),
-        train.loss,
-        test.correct,
-        test.samples,
-        100.0 * test.accuracy(),
-        test.loss
-    );
+    let test = train_classifier("wine", WineNet::random(7, Init::HeUniform), &mut data, 30);
     assert_eq!(test.samples, 36);
     assert!(test.accuracy() >= 0.97, "test accuracy {}", test.accuracy());
 }

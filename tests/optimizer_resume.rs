@@ -8,7 +8,7 @@ use blob_support::*;
 use tinymlp::layer::Tensor;
 use tinymlp::optim::Optimizer;
 use tinymlp::persist::{OptimizerLayout, PersistentOptimizer};
-use tinymlp::{Adam, Chain, Clip, Dense, Error, Frozen, Matrix, Mse, Network, Sgd, Tanh, Trainer, mlp};
+use tinymlp::{Adam, Chain, Clip, Dense, Error, Frozen, Layer, Loss, Matrix, Mse, Network, Sgd, Tanh, Trainer, mlp};
 
 type Net = mlp!(f32; 2 => 6 Tanh => 1 Sigmoid);
 
@@ -17,6 +17,23 @@ fn xor() -> (Matrix<f32, 4, 2>, Matrix<f32, 4, 1>) {
         Matrix::from_array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
         Matrix::from_array([[0.0], [1.0], [1.0], [0.0]]),
     )
+}
+
+/// An Adam trainer for XOR on a network with layers `L`.
+type AdamTrainer<L> = Trainer<Network<f32, L, 2, 1>, Adam<f32>, Mse, 4>;
+
+/// An Adam trainer (learning rate 0.05) for `net` after one XOR step, and
+/// its saved optimizer state.
+fn adam_after_one_step<L: Layer<f32, 2, 1>>(net: Network<f32, L, 2, 1>) -> (AdamTrainer<L>, Vec<u8>)
+where
+    Mse: Loss<L::Activation>,
+{
+    let (x, y) = xor();
+    let mut t = Trainer::new(net, Adam::new(0.05), Mse);
+    t.step(&x, &y).unwrap();
+    let mut blob = vec![0u8; AdamTrainer::<L>::OPTIMIZER_STATE_LEN];
+    t.optimizer_state_to_bytes(&mut blob).unwrap();
+    (t, blob)
 }
 
 /// Every bit of a trainer's state that a resumed run depends on: the
@@ -124,12 +141,7 @@ fn adam_without_its_running_products_diverges() {
 
 #[test]
 fn optimizer_blob_layout_matches_the_documented_table() {
-    let (x, y) = xor();
-    let mut t = Trainer::new(Net::xavier(3), Adam::new(0.05), Mse);
-    t.step(&x, &y).unwrap();
-    type Fit = Trainer<Net, Adam<f32>, Mse, 4>;
-    let mut blob = vec![0u8; Fit::OPTIMIZER_STATE_LEN];
-    t.optimizer_state_to_bytes(&mut blob).unwrap();
+    let (t, blob) = adam_after_one_step(Net::xavier(3));
     assert_eq!(blob.len(), 28 + 2 * 12 + 2 * 4 + (8 + 2 * Net::PARAMETERS) * 4 + 4);
     assert_eq!(&blob[MAGIC], b"TMOS");
     assert_eq!(u16_at(&blob, VERSION.start), 1);
@@ -167,12 +179,9 @@ fn optimizer_blob_layout_matches_the_documented_table() {
 
 #[test]
 fn a_state_for_another_optimizer_is_refused_and_changes_nothing() {
-    let (x, y) = xor();
-    let mut adam = Trainer::new(Net::xavier(1), Adam::new(0.05), Mse);
-    adam.step(&x, &y).unwrap();
-    let mut blob = vec![0u8; Trainer::<Net, Adam<f32>, Mse, 4>::OPTIMIZER_STATE_LEN];
-    adam.optimizer_state_to_bytes(&mut blob).unwrap();
+    let (adam, blob) = adam_after_one_step(Net::xavier(1));
 
+    let (x, y) = xor();
     let mut momentum = Trainer::new(Net::xavier(1), Sgd::new(0.1).momentum(0.9), Mse);
     momentum.step(&x, &y).unwrap();
     let before = snapshot(&momentum);
@@ -210,19 +219,15 @@ fn a_state_for_another_optimizer_is_refused_and_changes_nothing() {
 #[test]
 fn a_state_saved_with_other_frozen_layers_is_refused() {
     type Frozen0 = Network<f32, Chain<Frozen<Dense<f32, 2, 6, Tanh>>, Dense<f32, 6, 1, tinymlp::Sigmoid>, 6>, 2, 1>;
-    let (x, y) = xor();
     let net = Net::xavier(2);
     let frozen: Frozen0 = Network::new(net.into_layers().freeze_front());
-    let mut t = Trainer::new(frozen, Adam::new(0.05), Mse);
-    t.step(&x, &y).unwrap();
+    let (t, blob) = adam_after_one_step(frozen);
     type FitFrozen = Trainer<Frozen0, Adam<f32>, Mse, 4>;
     // Only the head has slots: 6 + 1 parameters.
     assert_eq!(
         FitFrozen::OPTIMIZER_STATE_LEN,
         28 + 2 * 12 + 2 * 4 + (8 + 2 * 7) * 4 + 4
     );
-    let mut blob = vec![0u8; FitFrozen::OPTIMIZER_STATE_LEN];
-    t.optimizer_state_to_bytes(&mut blob).unwrap();
     assert_eq!(u32_at(&blob, 16), 1, "one frozen layer");
 
     let mut unfrozen: Trainer<Net, _, _, 4> = Trainer::new(Net::xavier(2), Adam::new(0.05), Mse);
@@ -238,11 +243,7 @@ fn a_state_saved_with_other_frozen_layers_is_refused() {
 #[test]
 fn a_state_for_another_shape_names_the_layer() {
     type Wider = mlp!(f32; 2 => 7 Tanh => 1 Sigmoid);
-    let (x, y) = xor();
-    let mut t = Trainer::new(Wider::xavier(1), Adam::new(0.05), Mse);
-    t.step(&x, &y).unwrap();
-    let mut blob = vec![0u8; Trainer::<Wider, Adam<f32>, Mse, 4>::OPTIMIZER_STATE_LEN];
-    t.optimizer_state_to_bytes(&mut blob).unwrap();
+    let (_, blob) = adam_after_one_step(Wider::xavier(1));
     let mut target: Trainer<Net, _, _, 4> = Trainer::new(Net::xavier(1), Adam::new(0.05), Mse);
     assert!(matches!(
         target.load_optimizer_state(&blob),
@@ -252,21 +253,14 @@ fn a_state_for_another_shape_names_the_layer() {
 
 #[test]
 fn invalid_restored_values_are_refused() {
-    let (x, y) = xor();
-    let mut t = Trainer::new(Net::xavier(1), Adam::new(0.05), Mse);
-    t.step(&x, &y).unwrap();
-    type Fit = Trainer<Net, Adam<f32>, Mse, 4>;
-    let mut blob = vec![0u8; Fit::OPTIMIZER_STATE_LEN];
-    t.optimizer_state_to_bytes(&mut blob).unwrap();
+    let (_, blob) = adam_after_one_step(Net::xavier(1));
     let counters_at = OPTIMIZER_HEADER_LEN + 2 * LAYER_RECORD_LEN;
     let values_at = counters_at + 8;
     let slots_at = values_at + 8 * 4;
     let mut target = Trainer::new(Net::xavier(1), Adam::new(0.01), Mse);
     let before = snapshot(&target);
     let mut check = |edit: &dyn Fn(&mut Vec<u8>), expected: Error| {
-        let mut b = blob.clone();
-        edit(&mut b);
-        reseal(&mut b);
+        let b = resealed(&blob, edit);
         assert_eq!(target.load_optimizer_state(&b), Err(expected));
         assert_eq!(snapshot(&target), before);
     };

@@ -148,15 +148,22 @@ fn refused<L: tinymlp::Layer<f32, IN, OUT> + Clone, const IN: usize, const OUT: 
     );
 }
 
+/// The shape record of a layer, as [`Error::LayerMismatch`] reports it.
+fn shape(inputs: usize, outputs: usize, activation: ActivationKind) -> LayerShape {
+    LayerShape {
+        inputs,
+        outputs,
+        activation,
+    }
+}
+
 #[test]
 fn header_mismatches_are_reported_in_the_documented_order() {
     let target = Small::xavier(5);
     let good = encode(&Small::xavier(6));
     let records = MODEL_HEADER_LEN;
 
-    let mut b = good.clone();
-    put_u16(&mut b, SCALAR.start, 2);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u16(b, SCALAR.start, 2));
     refused(
         &target,
         &b,
@@ -166,81 +173,47 @@ fn header_mismatches_are_reported_in_the_documented_order() {
         },
     );
 
-    let mut b = good.clone();
-    put_u32(&mut b, 12, 4);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u32(b, 12, 4));
     refused(&target, &b, Error::LayerCountMismatch { expected: 3, found: 4 });
 
     // Layer 1's output width 4 → 7 (the next layer's input left alone: the first difference is reported).
-    let mut b = good.clone();
-    put_u32(&mut b, records + LAYER_RECORD_LEN + 4, 7);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u32(b, records + LAYER_RECORD_LEN + 4, 7));
     let leaky = ActivationKind::LeakyRelu { slope_per_mille: 200 };
     refused(
         &target,
         &b,
         Error::LayerMismatch {
             layer: 1,
-            expected: LayerShape {
-                inputs: 5,
-                outputs: 4,
-                activation: leaky,
-            },
-            found: LayerShape {
-                inputs: 5,
-                outputs: 7,
-                activation: leaky,
-            },
+            expected: shape(5, 4, leaky),
+            found: shape(5, 7, leaky),
         },
     );
 
     // Layer 0's activation Tanh → Relu.
-    let mut b = good.clone();
-    put_u16(&mut b, records + 8, 4);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u16(b, records + 8, 4));
     refused(
         &target,
         &b,
         Error::LayerMismatch {
             layer: 0,
-            expected: LayerShape {
-                inputs: 3,
-                outputs: 5,
-                activation: ActivationKind::Tanh,
-            },
-            found: LayerShape {
-                inputs: 3,
-                outputs: 5,
-                activation: ActivationKind::Relu,
-            },
+            expected: shape(3, 5, ActivationKind::Tanh),
+            found: shape(3, 5, ActivationKind::Relu),
         },
     );
 
     // LeakyRelu's slope is part of the layer.
-    let mut b = good.clone();
-    put_u16(&mut b, records + LAYER_RECORD_LEN + 10, 10);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u16(b, records + LAYER_RECORD_LEN + 10, 10));
     refused(
         &target,
         &b,
         Error::LayerMismatch {
             layer: 1,
-            expected: LayerShape {
-                inputs: 5,
-                outputs: 4,
-                activation: leaky,
-            },
-            found: LayerShape {
-                inputs: 5,
-                outputs: 4,
-                activation: ActivationKind::LeakyRelu { slope_per_mille: 10 },
-            },
+            expected: shape(5, 4, leaky),
+            found: shape(5, 4, ActivationKind::LeakyRelu { slope_per_mille: 10 }),
         },
     );
 
-    let mut b = good.clone();
-    put_u16(&mut b, records + 2 * LAYER_RECORD_LEN + 8, 99);
-    reseal(&mut b);
+    let b = resealed(&good, |b| put_u16(b, records + 2 * LAYER_RECORD_LEN + 8, 99));
     refused(
         &target,
         &b,
@@ -252,10 +225,10 @@ fn header_mismatches_are_reported_in_the_documented_order() {
     );
 
     // A well-formed, checksummed blob whose length field disagrees with its layers.
-    let mut b = good.clone();
-    b.push(0);
-    put_u32(&mut b, LENGTH.start, good.len() as u32 + 1);
-    reseal(&mut b);
+    let b = resealed(&good, |b| {
+        b.push(0);
+        put_u32(b, LENGTH.start, good.len() as u32 + 1);
+    });
     refused(
         &target,
         &b,
@@ -266,10 +239,10 @@ fn header_mismatches_are_reported_in_the_documented_order() {
     );
 
     // The scalar type is checked before the layers.
-    let mut b = good.clone();
-    put_u16(&mut b, SCALAR.start, 9);
-    put_u32(&mut b, 12, 4);
-    reseal(&mut b);
+    let b = resealed(&good, |b| {
+        put_u16(b, SCALAR.start, 9);
+        put_u32(b, 12, 4);
+    });
     refused(
         &target,
         &b,
@@ -289,16 +262,8 @@ fn a_blob_for_another_shape_names_the_first_differing_layer() {
         &blob,
         Error::LayerMismatch {
             layer: 0,
-            expected: LayerShape {
-                inputs: 3,
-                outputs: 5,
-                activation: ActivationKind::Tanh,
-            },
-            found: LayerShape {
-                inputs: 3,
-                outputs: 6,
-                activation: ActivationKind::Tanh,
-            },
+            expected: shape(3, 5, ActivationKind::Tanh),
+            found: shape(3, 6, ActivationKind::Tanh),
         },
     );
     // And an f64 blob into an f32 network of the same shape.
@@ -320,9 +285,7 @@ fn a_non_finite_parameter_is_refused_even_in_the_last_place() {
     let good = encode(&Small::xavier(8));
     let last = good.len() - 4 - 4; // the last parameter: layer 2 bias [0, 1]
     for (value, name) in [(f32::NAN, "NaN"), (f32::INFINITY, "+inf"), (f32::NEG_INFINITY, "-inf")] {
-        let mut b = good.clone();
-        b[last..last + 4].copy_from_slice(&value.to_le_bytes());
-        reseal(&mut b);
+        let b = resealed(&good, |b| b[last..last + 4].copy_from_slice(&value.to_le_bytes()));
         let expected = Error::NonFiniteStored {
             layer: 2,
             tensor: Tensor::Bias,
@@ -334,9 +297,9 @@ fn a_non_finite_parameter_is_refused_even_in_the_last_place() {
     }
     // The first weight of layer 1 (row 0, column 0).
     let first_of_layer1 = MODEL_HEADER_LEN + 3 * LAYER_RECORD_LEN + (3 * 5 + 5) * 4;
-    let mut b = good.clone();
-    b[first_of_layer1..first_of_layer1 + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-    reseal(&mut b);
+    let b = resealed(&good, |b| {
+        b[first_of_layer1..first_of_layer1 + 4].copy_from_slice(&f32::NAN.to_le_bytes())
+    });
     refused(
         &target,
         &b,

@@ -127,6 +127,28 @@ fn poison(rng: &mut Rng, huge: f32) -> f32 {
     [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, huge, -huge][rng.below(5)]
 }
 
+/// Poisons one input or target of the batch, chosen at random, with a
+/// non-finite value: for the classification losses, whose tanh hidden layers
+/// saturate on huge inputs and whose losses need not overflow on huge
+/// targets, only a non-finite value is certain to be refused.
+fn non_finite_input_or_target<const IN: usize, const OUT: usize>(
+    rng: &mut Rng,
+    x: &mut Matrix<f32, M, IN>,
+    y: &mut Matrix<f32, M, OUT>,
+) -> Corruption {
+    let row = rng.below(M);
+    let value = poison(rng, f32::NAN);
+    if rng.below(2) == 0 {
+        let col = rng.below(IN);
+        *x.get_mut(row, col).unwrap() = value;
+        Corruption::Input { row, col, value }
+    } else {
+        let col = rng.below(OUT);
+        *y.get_mut(row, col).unwrap() = value;
+        Corruption::Target { row, col, value }
+    }
+}
+
 fn report(name: &str, soak: &Soak, quality: &str, started: Instant) {
     println!(
         "{name}: {} steps, {} corrupted batches, {} rejected steps, {quality}, {:.2?}",
@@ -244,21 +266,7 @@ fn momentum_classification_soak_refuses_exactly_the_corrupted_batches() {
         &train,
         12_000 * LENGTH,
         22,
-        |rng, x, y| {
-            // Huge inputs saturate tanh and huge targets need not overflow a
-            // cross-entropy, so only non-finite values are certain to be refused.
-            let row = rng.below(M);
-            let value = poison(rng, f32::NAN);
-            if rng.below(2) == 0 {
-                let col = rng.below(2);
-                *x.get_mut(row, col).unwrap() = value;
-                Corruption::Input { row, col, value }
-            } else {
-                let col = rng.below(3);
-                *y.get_mut(row, col).unwrap() = value;
-                Corruption::Target { row, col, value }
-            }
-        },
+        non_finite_input_or_target,
     );
 
     let held_out: Vec<[f32; 2]> = (0..3000).map(|i| blob(&mut rng, i % 3)).collect();
@@ -311,19 +319,7 @@ fn sgd_binary_soak_refuses_exactly_the_corrupted_batches() {
         &train,
         8_000 * LENGTH,
         32,
-        |rng, x, y| {
-            let row = rng.below(M);
-            let value = poison(rng, f32::NAN);
-            if rng.below(2) == 0 {
-                let col = rng.below(2);
-                *x.get_mut(row, col).unwrap() = value;
-                Corruption::Input { row, col, value }
-            } else {
-                let col = rng.below(2);
-                *y.get_mut(row, col).unwrap() = value;
-                Corruption::Target { row, col, value }
-            }
-        },
+        non_finite_input_or_target,
     );
 
     // Held out away from the boundaries, where the tags are unambiguous.

@@ -1,8 +1,7 @@
 //! Loading a network: [`Network::load_into`], which checks a whole blob before it writes anything, and [`Network::from_bytes`].
 
-use super::cursor::Reader;
-use super::envelope::open;
-use super::format::{MODEL_HEADER_LEN, MODEL_MAGIC, PREFIX_LEN, scalar_code};
+use super::envelope::{Opened, open};
+use super::format::{MODEL_HEADER_LEN, MODEL_MAGIC};
 use super::layer_table::{check_layer_table, stored_error};
 use crate::layer::Tensor;
 use crate::{Error, Layer, Network, Scalar, Zeroed};
@@ -48,19 +47,11 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
     /// ```
     pub fn load_into(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let expected_len = Self::ENCODED_LEN;
-        let opened = open(bytes, MODEL_MAGIC, MODEL_HEADER_LEN, expected_len)?;
-        let declared = opened.declared;
-        let cut_off = Error::BadDeclaredLength {
+        let Opened {
+            body: mut r,
             declared,
-            expected: expected_len,
-        };
-        if opened.scalar_code != scalar_code(T::KIND) {
-            return Err(Error::ScalarMismatch {
-                expected: T::KIND,
-                found_code: opened.scalar_code,
-            });
-        }
-        let mut r = Reader::at(opened.covered, PREFIX_LEN);
+            cut_off,
+        } = open::<T>(bytes, MODEL_MAGIC, MODEL_HEADER_LEN, expected_len)?;
         let layers = r.u32_as_usize().ok_or(cut_off)?;
         if layers != L::LAYERS {
             return Err(Error::LayerCountMismatch {
@@ -68,7 +59,7 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
                 found: layers,
             });
         }
-        check_layer_table(&mut r, self, declared, expected_len)?;
+        check_layer_table(&mut r, self, cut_off)?;
         if declared != expected_len {
             return Err(cut_off);
         }

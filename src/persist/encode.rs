@@ -1,8 +1,8 @@
 //! Saving a network: [`Network::to_bytes`] and the exact size [`Network::ENCODED_LEN`].
 
-use super::cursor::{Writer, narrow};
-use super::envelope::{seal, write_prefix};
-use super::format::{MODEL_MAGIC, model_len, scalar_code};
+use super::cursor::narrow;
+use super::envelope::{check_room, write_sealed};
+use super::format::{MODEL_MAGIC, model_len};
 use super::layer_table::{check_saveable, write_layer_table};
 use crate::{Error, Layer, Network, Scalar};
 
@@ -45,28 +45,19 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
     /// # Ok::<(), tinymlp::Error>(())
     /// ```
     pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let len = Self::ENCODED_LEN;
-        if out.len() < len {
-            return Err(Error::BufferTooSmall {
-                needed: len,
-                got: out.len(),
-            });
-        }
-        let len_field = narrow(len)?;
+        check_room(out, Self::ENCODED_LEN)?;
+        let len_field = narrow(Self::ENCODED_LEN)?;
         let layers_field = narrow(L::LAYERS)?;
         check_saveable(self, true)?;
 
-        let mut w = Writer::new(out);
-        write_prefix(&mut w, MODEL_MAGIC, scalar_code(T::KIND), len_field);
-        w.u32(layers_field);
-        write_layer_table(&mut w, self);
-        self.for_each_layer(|view| {
-            for &value in view.weights.iter().chain(view.bias) {
-                w.scalar(value);
-            }
-        });
-        w.finish()?;
-        seal(out, len)?;
-        Ok(len)
+        write_sealed::<T>(out, MODEL_MAGIC, len_field, |w| {
+            w.u32(layers_field);
+            write_layer_table(w, self);
+            self.for_each_layer(|view| {
+                for &value in view.weights.iter().chain(view.bias) {
+                    w.scalar(value);
+                }
+            });
+        })
     }
 }

@@ -73,12 +73,11 @@ pub(crate) fn write_layer_table<T, L, const IN: usize, const OUT: usize>(
 
 /// Checks the records read by `r` against `net`'s layers, in order: each
 /// activation must be known and each layer equal. A record cut off by the
-/// declared length is a [`Error::BadDeclaredLength`].
+/// declared length is `cut_off` (a [`Error::BadDeclaredLength`]).
 pub(crate) fn check_layer_table<T, L, const IN: usize, const OUT: usize>(
     r: &mut Reader<'_>,
     net: &Network<T, L, IN, OUT>,
-    declared: usize,
-    expected_len: usize,
+    cut_off: Error,
 ) -> Result<(), Error>
 where
     T: Scalar,
@@ -87,22 +86,13 @@ where
     let mut result = Ok(());
     net.for_each_layer(|view| {
         if result.is_ok() {
-            result = check_record(r, &view, declared, expected_len);
+            result = check_record(r, &view, cut_off);
         }
     });
     result
 }
 
-fn check_record<T>(
-    r: &mut Reader<'_>,
-    view: &LayerView<'_, T>,
-    declared: usize,
-    expected_len: usize,
-) -> Result<(), Error> {
-    let cut_off = Error::BadDeclaredLength {
-        declared,
-        expected: expected_len,
-    };
+fn check_record<T>(r: &mut Reader<'_>, view: &LayerView<'_, T>, cut_off: Error) -> Result<(), Error> {
     let inputs = r.u32().map(widen).ok_or(cut_off)?;
     let outputs = r.u32().map(widen).ok_or(cut_off)?;
     let code = r.u16().ok_or(cut_off)?;

@@ -1,8 +1,8 @@
 //! Saving and restoring a trainer's optimizer state: [`Trainer::optimizer_state_to_bytes`] and [`Trainer::load_optimizer_state`].
 
-use super::cursor::{Reader, Writer, narrow};
-use super::envelope::{open, seal, write_prefix};
-use super::format::{OPTIMIZER_HEADER_LEN, OPTIMIZER_MAGIC, OptimizerLayout, PREFIX_LEN, optimizer_len, scalar_code};
+use super::cursor::narrow;
+use super::envelope::{Opened, check_room, open, write_sealed};
+use super::format::{OPTIMIZER_HEADER_LEN, OPTIMIZER_MAGIC, OptimizerLayout, optimizer_len};
 use super::layer_table::{check_layer_table, check_saveable, stored_error, write_layer_table};
 use super::optimizer::PersistentOptimizer;
 use crate::{Error, Layer, Network, Scalar, Trainer};
@@ -58,39 +58,30 @@ where
     /// training bit for bit. Writes nothing and fails if `out` is too short
     /// ([`Error::BufferTooSmall`]) or a value is NaN or infinite.
     pub fn optimizer_state_to_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
-        let len = Self::OPTIMIZER_STATE_LEN;
-        if out.len() < len {
-            return Err(Error::BufferTooSmall {
-                needed: len,
-                got: out.len(),
-            });
-        }
+        check_room(out, Self::OPTIMIZER_STATE_LEN)?;
         let layout = layout_of::<T, O>()?;
-        let len_field = narrow(len)?;
+        let len_field = narrow(Self::OPTIMIZER_STATE_LEN)?;
         let layers_field = narrow(Ls::LAYERS)?;
         let frozen_field = narrow(Ls::LAYERS - Ls::TRAINABLE_LAYERS)?;
         check_saveable(self.network(), false)?;
         self.check_state_finite()?;
 
-        let mut w = Writer::new(out);
-        write_prefix(&mut w, OPTIMIZER_MAGIC, scalar_code(T::KIND), len_field);
-        w.u32(layers_field);
-        w.u32(frozen_field);
-        w.u16(layout.id);
-        w.u16(layout.values);
-        w.u16(layout.counters);
-        w.u16(layout.slot_values);
-        write_layer_table(&mut w, self.network());
-        self.optimizer().save(&mut |_| {}, &mut |c| w.u32(c));
-        self.optimizer().save(&mut |v| w.scalar(v), &mut |_| {});
-        Ls::visit_slots(self.optimizer_state(), 0, &mut |_, slots| {
-            for slot in slots {
-                O::save_slot(slot, &mut |v| w.scalar(v));
-            }
-        });
-        w.finish()?;
-        seal(out, len)?;
-        Ok(len)
+        write_sealed::<T>(out, OPTIMIZER_MAGIC, len_field, |w| {
+            w.u32(layers_field);
+            w.u32(frozen_field);
+            w.u16(layout.id);
+            w.u16(layout.values);
+            w.u16(layout.counters);
+            w.u16(layout.slot_values);
+            write_layer_table(w, self.network());
+            self.optimizer().save(&mut |_| {}, &mut |c| w.u32(c));
+            self.optimizer().save(&mut |v| w.scalar(v), &mut |_| {});
+            Ls::visit_slots(self.optimizer_state(), 0, &mut |_, slots| {
+                for slot in slots {
+                    O::save_slot(slot, &mut |v| w.scalar(v));
+                }
+            });
+        })
     }
 
     /// Every optimizer value and slot is finite, or the error naming the first that is not.
@@ -164,19 +155,11 @@ where
     /// ```
     pub fn load_optimizer_state(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let expected_len = Self::OPTIMIZER_STATE_LEN;
-        let opened = open(bytes, OPTIMIZER_MAGIC, OPTIMIZER_HEADER_LEN, expected_len)?;
-        let declared = opened.declared;
-        let cut_off = Error::BadDeclaredLength {
+        let Opened {
+            body: mut r,
             declared,
-            expected: expected_len,
-        };
-        if opened.scalar_code != scalar_code(T::KIND) {
-            return Err(Error::ScalarMismatch {
-                expected: T::KIND,
-                found_code: opened.scalar_code,
-            });
-        }
-        let mut r = Reader::at(opened.covered, PREFIX_LEN);
+            cut_off,
+        } = open::<T>(bytes, OPTIMIZER_MAGIC, OPTIMIZER_HEADER_LEN, expected_len)?;
         let layers = r.u32_as_usize().ok_or(cut_off)?;
         let frozen = r.u32_as_usize().ok_or(cut_off)?;
         let found_layout = OptimizerLayout {
@@ -191,7 +174,7 @@ where
                 found: layers,
             });
         }
-        check_layer_table(&mut r, self.network(), declared, expected_len)?;
+        check_layer_table(&mut r, self.network(), cut_off)?;
         let expected_frozen = Ls::LAYERS - Ls::TRAINABLE_LAYERS;
         if frozen != expected_frozen {
             return Err(Error::FrozenLayersMismatch {

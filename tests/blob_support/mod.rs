@@ -44,6 +44,15 @@ pub fn reseal(blob: &mut [u8]) {
     put_u32(blob, len - 4, crc);
 }
 
+/// A copy of `blob` after `edit`, resealed: an edited blob whose checksum
+/// passes, to reach the checks behind it.
+pub fn resealed(blob: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut edited = blob.to_vec();
+    edit(&mut edited);
+    reseal(&mut edited);
+    edited
+}
+
 /// Every parameter's bits, layer by layer, weights (row-major) then bias.
 pub fn parameter_bits<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize>(
     net: &Network<T, L, IN, OUT>,

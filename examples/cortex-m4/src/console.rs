@@ -45,17 +45,23 @@ impl Probe for Console {
     }
 }
 
-/// Prints the measurements every firmware reports, in the lines the scripts parse.
+/// Prints the measurements every training firmware reports, in the lines the scripts parse.
 pub fn report_step(name: &str, measured: &StepProbe) {
     match measured.stack {
-        Some((bytes, lower_bound)) => hprintln!(
-            "stack_high_water_bytes: {}{} ({}, from the top of RAM)",
-            if lower_bound { ">=" } else { "" },
-            bytes,
-            name
-        ),
+        Some(high_water) => report_stack(name, high_water),
         None => hprintln!("stack_high_water_bytes: none (fewer than two steps ran)"),
     }
+}
+
+/// Prints a stack high-water mark from [`PaintedStack::high_water`](crate::board::PaintedStack::high_water)
+/// in the line the scripts parse.
+pub fn report_stack(name: &str, (bytes, lower_bound): (usize, bool)) {
+    hprintln!(
+        "stack_high_water_bytes: {}{} ({}, from the top of RAM)",
+        if lower_bound { ">=" } else { "" },
+        bytes,
+        name
+    );
 }
 
 /// Prints a failed step's error with integer formatting only.

@@ -9,4 +9,5 @@
 
 pub mod board;
 pub mod console;
+pub mod printed_run;
 pub mod runs;

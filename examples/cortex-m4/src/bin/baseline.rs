@@ -5,6 +5,7 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use tinymlp_cortex_m4::board::{self, EXIT_PANIC, PaintedStack, bench_end, bench_start};
+use tinymlp_cortex_m4::console::report_stack;
 
 #[entry]
 fn main() -> ! {
@@ -12,12 +13,7 @@ fn main() -> ! {
     let painted = PaintedStack::paint();
     bench_start();
     bench_end();
-    let (stack, lower_bound) = painted.high_water();
-    hprintln!(
-        "stack_high_water_bytes: {}{} (baseline, from the top of RAM)",
-        if lower_bound { ">=" } else { "" },
-        stack
-    );
+    report_stack("baseline", painted.high_water());
     board::exit(0)
 }
 

@@ -7,7 +7,7 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use tinymlp_cortex_m4::board::{self, EXIT_PANIC, PaintedStack, bench_end, bench_start};
-use tinymlp_cortex_m4::console::Fixed;
+use tinymlp_cortex_m4::console::{Fixed, report_stack};
 use tinymlp_cortex_m4::runs::classifier::{self, Classifier};
 
 /// The network, built by the compiler: an immutable `static` stays in flash.
@@ -23,12 +23,7 @@ fn main() -> ! {
     bench_start();
     let out = black_box(black_box(&NETWORK).forward(&x));
     bench_end();
-    let (stack, lower_bound) = painted.high_water();
-    hprintln!(
-        "stack_high_water_bytes: {}{} (infer, from the top of RAM)",
-        if lower_bound { ">=" } else { "" },
-        stack
-    );
+    report_stack("infer", painted.high_water());
     hprintln!("output {} {} {}", Fixed(out[0]), Fixed(out[1]), Fixed(out[2]));
     board::exit(0)
 }

@@ -8,26 +8,17 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use tinymlp::optim::AdamSlot;
 use tinymlp::{Adam, Model};
-use tinymlp_cortex_m4::board::{self, EXIT_NOT_CONVERGED, EXIT_PANIC, EXIT_STEP_ERROR};
-use tinymlp_cortex_m4::console::{Console, Fixed, report_error, report_step};
+use tinymlp_cortex_m4::board::{self, EXIT_PANIC};
+use tinymlp_cortex_m4::console::Fixed;
+use tinymlp_cortex_m4::printed_run;
 use tinymlp_cortex_m4::runs::checksum::weights_checksum;
-use tinymlp_cortex_m4::runs::classifier::{self, BATCH, Classifier, ClassifierTrainer, Dataset, SAMPLES};
+use tinymlp_cortex_m4::runs::classifier::{self, BATCH, Classifier, ClassifierTrainer, Dataset, MIN_CORRECT, SAMPLES};
 
 #[entry]
 fn main() -> ! {
     // cortex-m-rt turns this into a `&'static mut`: the trainer never lives on the stack.
     static mut TRAINER: ClassifierTrainer = classifier::trainer();
-    board::empty_window();
-    let mut console = Console::default();
-    let result = classifier::run(TRAINER, &mut console);
-    report_step("train-classifier", &console.measured);
-    let loss = match result {
-        Ok(loss) => loss,
-        Err(error) => {
-            report_error(&error);
-            board::exit(EXIT_STEP_ERROR)
-        }
-    };
+    let loss = printed_run::train("train-classifier", |console| classifier::run(TRAINER, console));
     hprintln!("ram network_bytes: {}", size_of::<Classifier>());
     hprintln!(
         "ram adam_state_bytes: {}",
@@ -40,13 +31,11 @@ fn main() -> ! {
     hprintln!("flash dataset_bytes: {}", size_of::<Dataset>());
     let correct = classifier::correct(TRAINER.network());
     hprintln!("final loss {}, {}/{} samples right", Fixed(loss), correct, SAMPLES);
-    hprintln!("checksum classifier {:#018x}", weights_checksum(TRAINER.network()));
-    if correct >= SAMPLES - SAMPLES / 16 {
-        hprintln!("converged: yes");
-        board::exit(0)
-    }
-    hprintln!("converged: NO");
-    board::exit(EXIT_NOT_CONVERGED)
+    printed_run::finish(
+        "classifier",
+        weights_checksum(TRAINER.network()),
+        correct >= MIN_CORRECT,
+    )
 }
 
 #[panic_handler]

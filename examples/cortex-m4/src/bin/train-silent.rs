@@ -12,7 +12,7 @@
 
 use cortex_m_rt::entry;
 use tinymlp_cortex_m4::board::{self, EXIT_NOT_CONVERGED, EXIT_STEP_ERROR};
-use tinymlp_cortex_m4::runs::classifier::{self, ClassifierTrainer, SAMPLES};
+use tinymlp_cortex_m4::runs::classifier::{self, ClassifierTrainer};
 use tinymlp_cortex_m4::runs::sensor::{self, OnlineCalibration};
 use tinymlp_cortex_m4::runs::{Silent, xor};
 
@@ -28,7 +28,7 @@ fn main() -> ! {
         board::exit(EXIT_STEP_ERROR)
     }
     let learned = xor::learned(XOR.network())
-        && classifier::correct(CLASSIFIER.network()) >= SAMPLES - SAMPLES / 16
+        && classifier::correct(CLASSIFIER.network()) >= classifier::MIN_CORRECT
         && sensor::rms_error_celsius(SENSOR.trainer.network()) < sensor::MAX_RMS_CELSIUS;
     board::exit(if learned { 0 } else { EXIT_NOT_CONVERGED })
 }

@@ -18,6 +18,9 @@ pub type Classifier = mlp!(f32; 4 => 16 Relu => 16 Relu => 3 Softmax);
 pub const BATCH: usize = 8;
 /// Samples in the dataset.
 pub const SAMPLES: usize = 64;
+/// The run has converged when at least this many samples are labelled
+/// correctly: 60 of the 64.
+pub const MIN_CORRECT: usize = SAMPLES - SAMPLES / 16;
 /// Batches per epoch.
 pub const BATCHES: usize = SAMPLES / BATCH;
 /// The trainer: Adam, cross-entropy, batches of 8, the default checked step.
