@@ -1,0 +1,165 @@
+//! Instructions per training step and per inference (callgrind through
+//! gungraun): tinymlp's checked step against the nalgebra baseline, for each
+//! workload of `workloads/mod.rs`. Run with `cargo bench --bench instructions`
+//! (needs valgrind and `gungraun-runner` of the same version as the library).
+//!
+//! Each benchmark is one call, from the workload's initial state on its first
+//! batch; building that state is setup and is not counted.
+
+use std::hint::black_box;
+
+use gungraun::prelude::*;
+use nalgebra::{RowSVector, SMatrix};
+use tinymlp::Matrix;
+
+#[path = "workloads/mod.rs"]
+mod workloads;
+
+#[path = "baseline/mod.rs"]
+mod baseline;
+
+use workloads::*;
+
+type Input<T, const M: usize, const IN: usize, const OUT: usize> = Box<(T, Matrix<f32, M, IN>, Matrix<f32, M, OUT>)>;
+type BaselineInput<T, const M: usize, const IN: usize, const OUT: usize> =
+    Box<(T, SMatrix<f32, M, IN>, SMatrix<f32, M, OUT>)>;
+
+// ------------------------------------------------------------------ inputs
+
+fn w1_ours() -> Input<W1Trainer, 4, 2, 1> {
+    let (x, y) = w1_data();
+    Box::new((w1_trainer(), x, y))
+}
+
+fn w1_theirs() -> BaselineInput<baseline::W1Baseline, 4, 2, 1> {
+    let (x, y) = w1_data();
+    let net = baseline::W1Baseline::from_network(w1_trainer().network(), 0.5);
+    Box::new((net, baseline::batch(&x), baseline::batch(&y)))
+}
+
+fn w2_ours() -> Input<W2Trainer, 8, 4, 3> {
+    let (x, y) = w2_batch(&w2_data(), 0);
+    Box::new((w2_trainer(), x, y))
+}
+
+fn w2_theirs() -> BaselineInput<baseline::W2Baseline, 8, 4, 3> {
+    let (x, y) = w2_batch(&w2_data(), 0);
+    let net = baseline::W2Baseline::from_network(w2_trainer().network(), baseline::adam());
+    Box::new((net, baseline::batch(&x), baseline::batch(&y)))
+}
+
+fn w3_ours() -> Input<W3Trainer, 16, 64, 10> {
+    let (x, y) = w3_batch(&w3_data(), 0);
+    Box::new((w3_trainer(), x, y))
+}
+
+fn w3_theirs() -> BaselineInput<baseline::W3Baseline, 16, 64, 10> {
+    let (x, y) = w3_batch(&w3_data(), 0);
+    let net = baseline::W3Baseline::from_network(w3_trainer().network(), baseline::adam());
+    Box::new((net, baseline::batch(&x), baseline::batch(&y)))
+}
+
+// --------------------------------------------------------- training steps
+
+#[library_benchmark]
+#[bench::first(w1_ours())]
+fn w1_step_checked(mut input: Input<W1Trainer, 4, 2, 1>) -> Input<W1Trainer, 4, 2, 1> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::first(w1_theirs())]
+fn w1_step_baseline(
+    mut input: BaselineInput<baseline::W1Baseline, 4, 2, 1>,
+) -> BaselineInput<baseline::W1Baseline, 4, 2, 1> {
+    let (net, x, y) = &mut *input;
+    black_box(net.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::first(w2_ours())]
+fn w2_step_checked(mut input: Input<W2Trainer, 8, 4, 3>) -> Input<W2Trainer, 8, 4, 3> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::first(w2_theirs())]
+fn w2_step_baseline(
+    mut input: BaselineInput<baseline::W2Baseline, 8, 4, 3>,
+) -> BaselineInput<baseline::W2Baseline, 8, 4, 3> {
+    let (net, x, y) = &mut *input;
+    black_box(net.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::first(w3_ours())]
+fn w3_step_checked(mut input: Input<W3Trainer, 16, 64, 10>) -> Input<W3Trainer, 16, 64, 10> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::first(w3_theirs())]
+fn w3_step_baseline(
+    mut input: BaselineInput<baseline::W3Baseline, 16, 64, 10>,
+) -> BaselineInput<baseline::W3Baseline, 16, 64, 10> {
+    let (net, x, y) = &mut *input;
+    black_box(net.step(black_box(x), black_box(y)));
+    input
+}
+
+// -------------------------------------------------------------- inference
+
+#[library_benchmark]
+#[bench::first(w2_ours())]
+fn w2_infer(input: Input<W2Trainer, 8, 4, 3>) -> [f32; 3] {
+    let x = input.1.as_array()[0];
+    black_box(input.0.network().forward(black_box(&x)))
+}
+
+#[library_benchmark]
+#[bench::first(w2_theirs())]
+fn w2_infer_baseline(input: BaselineInput<baseline::W2Baseline, 8, 4, 3>) -> RowSVector<f32, 3> {
+    let x: RowSVector<f32, 4> = input.1.row(0).into_owned();
+    black_box(input.0.predict(black_box(&x)))
+}
+
+#[library_benchmark]
+#[bench::first(w3_ours())]
+fn w3_infer(input: Input<W3Trainer, 16, 64, 10>) -> [f32; 10] {
+    let x = input.1.as_array()[0];
+    black_box(input.0.network().forward(black_box(&x)))
+}
+
+#[library_benchmark]
+#[bench::first(w3_theirs())]
+fn w3_infer_baseline(input: BaselineInput<baseline::W3Baseline, 16, 64, 10>) -> RowSVector<f32, 10> {
+    let x: RowSVector<f32, 64> = input.1.row(0).into_owned();
+    black_box(input.0.predict(black_box(&x)))
+}
+
+library_benchmark_group!(
+    name = training,
+    benchmarks = [
+        w1_step_checked,
+        w1_step_baseline,
+        w2_step_checked,
+        w2_step_baseline,
+        w3_step_checked,
+        w3_step_baseline
+    ]
+);
+
+library_benchmark_group!(
+    name = inference,
+    benchmarks = [w2_infer, w2_infer_baseline, w3_infer, w3_infer_baseline]
+);
+
+main!(library_benchmark_groups = training, inference);
