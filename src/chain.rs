@@ -107,9 +107,10 @@ where
     fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>) {
         let (front_tape, back_tape) = tape;
         self.front.forward_tape(x, rows, front_tape);
-        let hidden = A::tape_output_mut(front_tape);
-        for row in hidden.as_array_mut().iter_mut().take(rows) {
-            A::Activation::forward_row(row);
+        // One flat loop over the rows in use, not one per row.
+        let hidden = A::tape_output_mut(front_tape).as_mut_slice();
+        for z in hidden.iter_mut().take(rows.saturating_mul(H)) {
+            *z = A::Activation::apply(*z);
         }
         self.back.forward_tape(A::tape_output(front_tape), rows, back_tape);
     }

@@ -67,6 +67,7 @@ mod chain;
 mod dense;
 mod error;
 mod init;
+mod kernel;
 pub mod layer;
 mod loss;
 mod matrix;
