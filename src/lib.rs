@@ -58,7 +58,15 @@
 //! - `approx` (default): `approx::{AbsDiffEq, RelativeEq, UlpsEq}` for
 //!   [`Matrix`].
 //! - `std` (off): host conveniences; nothing firmware needs.
+//!
+//! Square roots: where the compiler accepts `core::f32::math` (a nightly
+//! compiler, or `RUSTC_BOOTSTRAP=1` as `-Z build-std` needs), the build script
+//! detects it and square roots use the compiler's intrinsic (one `vsqrt.f32`
+//! on a Cortex-M4F) instead of libm 0.2, which computes them in software on
+//! 32-bit Arm (~70 instructions; Adam takes one per parameter). Both round
+//! correctly, so the bits are the same either way.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
+#![cfg_attr(tinymlp_core_float_math, feature(core_float_math))]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
