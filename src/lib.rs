@@ -51,6 +51,8 @@
 //! - [`Trainer::step`] is all-or-nothing: if the loss, a gradient, or an
 //!   updated parameter or optimizer state would be non-finite, it returns the
 //!   error and the network and optimizer are left bit-for-bit as they were.
+//!   [`FusedTrainer`] is the fast path without that guarantee (and without a
+//!   gradient buffer); on a normal run both end with the same bits.
 //! - One summation order on every target: training is bit-identical on an
 //!   x86-64 host and a Cortex-M4F for the same seed and data.
 //!
@@ -74,6 +76,7 @@ mod activation;
 mod chain;
 mod dense;
 mod error;
+mod fused;
 mod init;
 mod kernel;
 pub mod layer;
@@ -89,6 +92,7 @@ pub use activation::{Activation, ActivationKind, Elementwise, Identity, LeakyRel
 pub use chain::{Chain, Frozen};
 pub use dense::Dense;
 pub use error::Error;
+pub use fused::FusedTrainer;
 pub use init::{Init, Rng};
 pub use layer::Layer;
 pub use loss::{BinaryCrossEntropy, CrossEntropy, Loss, Mse};

@@ -292,7 +292,7 @@ impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for MagnitudeScan<O, T
 /// `x·0` is `±0` for finite `x` and NaN otherwise, so one sum of them per
 /// column tells whether all are finite without a branch per value; only then
 /// is the culprit searched for.
-fn check_finite<T: Scalar, const M: usize, const N: usize>(
+pub(crate) fn check_finite<T: Scalar, const M: usize, const N: usize>(
     m: &Matrix<T, M, N>,
     rows: usize,
     error: fn(usize, usize) -> Error,
