@@ -13,7 +13,7 @@ use std::hint::black_box;
 
 use gungraun::prelude::*;
 use nalgebra::{RowSVector, SMatrix};
-use tinymlp::Matrix;
+use tinymlp::{Adam, CrossEntropy, FusedTrainer, Matrix, Mse};
 
 #[path = "workloads/mod.rs"]
 mod workloads;
@@ -95,7 +95,60 @@ fn w3_theirs() -> BaselineInput<baseline::W3Baseline, 16, 64, 10> {
     Box::new((net, baseline::batch(&x), baseline::batch(&y)))
 }
 
+type W1Fused = FusedTrainer<W1Net, W1Optimizer, Mse, 4>;
+type W2Fused = FusedTrainer<W2Net, Adam<f32>, CrossEntropy, 8>;
+type W3Fused = FusedTrainer<W3Net, Adam<f32>, CrossEntropy, 16>;
+
+fn w1_fused() -> Input<W1Fused, 4, 2, 1> {
+    let (x, y) = w1_data();
+    let mut trainer = W1Fused::new(network(), w1_optimizer(), Mse);
+    trainer.step(&x, &y).expect("step 0");
+    Box::new((trainer, x, y))
+}
+
+fn w2_fused() -> Input<W2Fused, 8, 4, 3> {
+    let data = w2_data();
+    let mut trainer = W2Fused::new(network(), workloads::adam(), CrossEntropy);
+    let (x, y) = w2_batch(&data, 0);
+    trainer.step(&x, &y).expect("step 0");
+    let (x, y) = w2_batch(&data, 1);
+    Box::new((trainer, x, y))
+}
+
+fn w3_fused() -> Input<W3Fused, 16, 64, 10> {
+    let data = w3_data();
+    let mut trainer = W3Fused::new(network(), workloads::adam(), CrossEntropy);
+    let (x, y) = w3_batch(&data, 0);
+    trainer.step(&x, &y).expect("step 0");
+    let (x, y) = w3_batch(&data, 1);
+    Box::new((trainer, x, y))
+}
+
 // --------------------------------------------------------- training steps
+
+#[library_benchmark]
+#[bench::step1(w1_fused())]
+fn w1_step_fused(mut input: Input<W1Fused, 4, 2, 1>) -> Input<W1Fused, 4, 2, 1> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::step1(w2_fused())]
+fn w2_step_fused(mut input: Input<W2Fused, 8, 4, 3>) -> Input<W2Fused, 8, 4, 3> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
+
+#[library_benchmark]
+#[bench::step1(w3_fused())]
+fn w3_step_fused(mut input: Input<W3Fused, 16, 64, 10>) -> Input<W3Fused, 16, 64, 10> {
+    let (trainer, x, y) = &mut *input;
+    let _ = black_box(trainer.step(black_box(x), black_box(y)));
+    input
+}
 
 #[library_benchmark]
 #[bench::step1(w1_ours())]
@@ -170,28 +223,28 @@ fn w3_step_baseline(
 // -------------------------------------------------------------- inference
 
 #[library_benchmark]
-#[bench::step1(w2_ours())]
-fn w2_infer(input: Input<W2Trainer, 8, 4, 3>) -> [f32; 3] {
+#[bench::one_sample(w2_ours())]
+fn w2_infer_ours(input: Input<W2Trainer, 8, 4, 3>) -> [f32; 3] {
     let x = input.1.as_array()[0];
     black_box(input.0.network().forward(black_box(&x)))
 }
 
 #[library_benchmark]
-#[bench::step1(w2_theirs())]
+#[bench::one_sample(w2_theirs())]
 fn w2_infer_baseline(input: BaselineInput<baseline::W2Baseline, 8, 4, 3>) -> RowSVector<f32, 3> {
     let x: RowSVector<f32, 4> = input.1.row(0).into_owned();
     black_box(input.0.predict(black_box(&x)))
 }
 
 #[library_benchmark]
-#[bench::step1(w3_ours())]
-fn w3_infer(input: Input<W3Trainer, 16, 64, 10>) -> [f32; 10] {
+#[bench::one_sample(w3_ours())]
+fn w3_infer_ours(input: Input<W3Trainer, 16, 64, 10>) -> [f32; 10] {
     let x = input.1.as_array()[0];
     black_box(input.0.network().forward(black_box(&x)))
 }
 
 #[library_benchmark]
-#[bench::step1(w3_theirs())]
+#[bench::one_sample(w3_theirs())]
 fn w3_infer_baseline(input: BaselineInput<baseline::W3Baseline, 16, 64, 10>) -> RowSVector<f32, 10> {
     let x: RowSVector<f32, 64> = input.1.row(0).into_owned();
     black_box(input.0.predict(black_box(&x)))
@@ -205,13 +258,14 @@ library_benchmark_group!(
         w2_step_checked,
         w2_step_baseline,
         w3_step_checked,
+        w3_step_fused,
         w3_step_baseline
     ]
 );
 
 library_benchmark_group!(
     name = inference,
-    benchmarks = [w2_infer, w2_infer_baseline, w3_infer, w3_infer_baseline]
+    benchmarks = [w2_infer_ours, w2_infer_baseline, w3_infer_ours, w3_infer_baseline]
 );
 
 main!(library_benchmark_groups = training, inference);

@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use tinymlp::{Adam, CrossEntropy, FusedTrainer, Mse};
 
 #[path = "workloads/mod.rs"]
 mod workloads;
@@ -22,6 +23,8 @@ fn w1(c: &mut Criterion) {
     let mut group = c.benchmark_group("w1_step");
     let mut ours = w1_trainer();
     group.bench_function("checked", |b| b.iter(|| ours.step(black_box(&x), black_box(&y))));
+    let mut fused = FusedTrainer::<W1Net, _, Mse, 4>::new(network(), w1_optimizer(), Mse);
+    group.bench_function("fused", |b| b.iter(|| fused.step(black_box(&x), black_box(&y))));
     let mut theirs = baseline::W1Baseline::from_network(w1_trainer().network(), 0.5);
     let (bx, by) = (baseline::batch(&x), baseline::batch(&y));
     group.bench_function("baseline", |b| b.iter(|| theirs.step(black_box(&bx), black_box(&by))));
@@ -43,6 +46,14 @@ fn w2(c: &mut Criterion) {
             let (x, y) = &batches[k % 8];
             k += 1;
             ours.step(black_box(x), black_box(y))
+        })
+    });
+    let mut fused = FusedTrainer::<W2Net, Adam<f32>, CrossEntropy, 8>::new(network(), adam(), CrossEntropy);
+    group.bench_function("fused", |b| {
+        b.iter(|| {
+            let (x, y) = &batches[k % 8];
+            k += 1;
+            fused.step(black_box(x), black_box(y))
         })
     });
     let mut theirs = baseline::W2Baseline::from_network(w2_trainer().network(), baseline::adam());

@@ -205,3 +205,35 @@ fn baseline_inference_matches_tinymlp() {
         }
     }
 }
+
+/// Prints what the Cortex-M4F benchmark firmware must print for the same runs
+/// (steps 0–2 of W1 and W2, three W2 inferences): `benches/cortex-m4/measure.sh`
+/// compares them line by line, so the device is checked bit for bit against
+/// the host. Run it with `-- --ignored --exact reference_outputs --nocapture`.
+#[test]
+#[ignore = "prints reference outputs for benches/cortex-m4/measure.sh"]
+fn reference_outputs() {
+    let (x, y) = w1_data();
+    let mut w1 = w1_trainer();
+    for k in 0..3 {
+        println!("w1: step {k}: loss bits {:#010x}", w1.step(&x, &y).unwrap().to_bits());
+    }
+    println!("w1: weights checksum: {:#010x}", checksum(w1.network()));
+
+    let data = w2_data();
+    let mut w2 = w2_trainer();
+    for k in 0..3 {
+        let (x, y) = w2_batch(&data, k);
+        println!("w2: step {k}: loss bits {:#010x}", w2.step(&x, &y).unwrap().to_bits());
+    }
+    println!("w2: weights checksum: {:#010x}", checksum(w2.network()));
+
+    let net: W2Net = network();
+    for k in 0..3 {
+        let out = net.forward(data.0.row(k).unwrap()).map(f32::to_bits);
+        println!(
+            "w2-infer: window {k}: outputs {:#010x} {:#010x} {:#010x}",
+            out[0], out[1], out[2]
+        );
+    }
+}

@@ -43,8 +43,13 @@ mod workload {
         "w1 fused step"
     };
 
+    #[cfg(feature = "w1")]
+    type Training = W1Trainer;
+    #[cfg(not(feature = "w1"))]
+    type Training = tinymlp::FusedTrainer<W1Net, W1Optimizer, tinymlp::Mse, 4>;
+
     pub struct State {
-        trainer: W1Trainer,
+        trainer: Training,
         x: Matrix<f32, 4, 2>,
         y: Matrix<f32, 4, 1>,
         losses: [Option<f32>; WINDOWS],
@@ -53,7 +58,7 @@ mod workload {
     pub fn setup() -> State {
         let (x, y) = w1_data();
         State {
-            trainer: w1_trainer(),
+            trainer: Training::new(network(), w1_optimizer(), tinymlp::Mse),
             x,
             y,
             losses: [None; WINDOWS],
@@ -89,8 +94,13 @@ mod workload {
         "w2 fused step"
     };
 
+    #[cfg(feature = "w2")]
+    type Training = W2Trainer;
+    #[cfg(not(feature = "w2"))]
+    type Training = tinymlp::FusedTrainer<W2Net, tinymlp::Adam<f32>, tinymlp::CrossEntropy, 8>;
+
     pub struct State {
-        trainer: W2Trainer,
+        trainer: Training,
         batches: [(Matrix<f32, W2_BATCH, 4>, Matrix<f32, W2_BATCH, 3>); WINDOWS],
         losses: [Option<f32>; WINDOWS],
     }
@@ -98,7 +108,7 @@ mod workload {
     pub fn setup() -> State {
         let data = w2_data();
         State {
-            trainer: w2_trainer(),
+            trainer: Training::new(network(), adam(), tinymlp::CrossEntropy),
             batches: core::array::from_fn(|k| w2_batch(&data, k)),
             losses: [None; WINDOWS],
         }
