@@ -115,15 +115,9 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         if I::WANTS_GRADIENT {
             kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut dx);
         }
-        let weights = self.weights.as_array_mut();
-        let weight_slots = slots.weights.as_array_mut();
-        kernel::weight_gradient::<T, LANES, M, IN, OUT>(input.input().as_array(), dz, rows, k0, kw, &mut |k, j, g| {
-            let w = weights.get_mut(k).and_then(|row| row.get_mut(j));
-            let slot = weight_slots.get_mut(k).and_then(|row| row.get_mut(j));
-            if let (Some(w), Some(slot)) = (w, slot) {
-                update.update(w, g, slot);
-            }
-        });
+        let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
+        let x = input.input().as_array();
+        kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, kw, w, w_slots, update);
         if I::WANTS_GRADIENT {
             input.accept_gradient_columns(k0, kw, rows, &dx);
         }
@@ -143,14 +137,20 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     #[inline]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine::<T, LANES, 1, IN, OUT>(core::array::from_ref(x), w, b, core::array::from_mut(out), 1);
+        kernel::affine::<T, LANES, 1, IN, OUT>(core::array::from_ref(x), w, b, core::array::from_mut(out), 1, &|z| z);
     }
 
-    /// `Z = X·W + b`, each element summed in ascending `k` from the bias.
+    /// `out(X·W + b)`, each element summed in ascending `k` from the bias.
     #[inline]
-    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Matrix<T, M, OUT>) {
+    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+        &self,
+        x: &Matrix<T, M, IN>,
+        rows: usize,
+        tape: &mut Matrix<T, M, OUT>,
+        out: F,
+    ) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows);
+        kernel::affine::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
     }
 
     #[inline(always)]
@@ -194,11 +194,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         }
         let bias = &mut self.bias.as_array_mut()[0];
         let bias_slots = &mut slots.bias.as_array_mut()[0];
-        kernel::column_sums::<T, LANES, M, OUT>(dz, rows, &mut |j, g| {
-            if let (Some(b), Some(slot)) = (bias.get_mut(j), bias_slots.get_mut(j)) {
-                update.update(b, g, slot);
-            }
-        });
+        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
     }
 
     fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(

@@ -17,6 +17,7 @@
 //! sizes may differ between targets without breaking bit-identity. Tests pin
 //! each kernel bit for bit against the naive loop for every width from 1 to 9.
 
+use crate::layer::ParamUpdate;
 use crate::{Elementwise, Scalar};
 
 /// Outputs per block along a row: as wide as the host's vector registers
@@ -48,7 +49,7 @@ macro_rules! unrolled {
     }};
 }
 
-/// `z[r][j] = b[j] + Σₖ x[r][k]·w[k][j]` (ascending `k`) for the first `rows` rows.
+/// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
 #[inline(always)]
 pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
@@ -56,15 +57,16 @@ pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize,
     b: &[T; OUT],
     z: &mut [[T; OUT]; M],
     rows: usize,
+    out: &impl Fn(T) -> T,
 ) {
     let (x, z) = (x.get(..rows).unwrap_or(&[]), z.get_mut(..rows).unwrap_or(&mut []));
     let (x_blocks, x_tail) = x.as_chunks::<ROWS>();
     let (z_blocks, z_tail) = z.as_chunks_mut::<ROWS>();
     for (xb, zb) in x_blocks.iter().zip(z_blocks) {
-        affine_columns::<T, L, ROWS, IN, OUT>(xb, w, b, zb);
+        affine_columns::<T, L, ROWS, IN, OUT>(xb, w, b, zb, out);
     }
     for (xr, zr) in x_tail.iter().zip(z_tail) {
-        affine_columns::<T, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr));
+        affine_columns::<T, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr), out);
     }
 }
 
@@ -75,17 +77,19 @@ fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, co
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     z: &mut [[T; OUT]; R],
+    out: &impl Fn(T) -> T,
 ) {
     for block in 0..OUT / L {
-        affine_block::<T, L, R, IN, OUT>(x, w, b, z, block * L, L);
+        affine_block::<T, L, R, IN, OUT>(x, w, b, z, block * L, L, out);
     }
     if !OUT.is_multiple_of(L) {
-        affine_block::<T, L, R, IN, OUT>(x, w, b, z, OUT - OUT % L, OUT % L);
+        affine_block::<T, L, R, IN, OUT>(x, w, b, z, OUT - OUT % L, OUT % L, out);
     }
 }
 
 /// [`affine`] for `R` rows and the `width` columns from `j0`.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; R],
     w: &[[T; OUT]; IN],
@@ -93,6 +97,7 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
     z: &mut [[T; OUT]; R],
     j0: usize,
     width: usize,
+    out: &impl Fn(T) -> T,
 ) {
     let mut acc = [[T::ZERO; L]; R];
     unrolled!(l < width => {
@@ -110,35 +115,42 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
     }
     unrolled!(r < R => {
         unrolled!(l < width => {
-            if let Some(out) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
-                *out = get(&acc, r, l);
+            if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
+                *z = out(get(&acc, r, l));
             }
         });
     });
 }
 
 /// `dW[k][j] = Σᵣ x[r][k]·dz[r][j]` (ascending `r`, first `rows` rows) for
-/// `k` in `k0 .. k0 + kw`, every `j`; `sink(k, j, dW[k][j])` in blocks.
+/// `k` in `k0 .. k0 + kw`, every `j`, each handed to `update` with its
+/// parameter `w[k][j]` and slot `slots[k][j]` straight from the registers.
 #[inline(always)]
-pub(crate) fn weight_gradient<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn weight_gradient<T, S, U, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     dz: &[[T; OUT]; M],
     rows: usize,
     k0: usize,
     kw: usize,
-    sink: &mut impl FnMut(usize, usize, T),
-) {
+    w: &mut [[T; OUT]; IN],
+    slots: &mut [[S; OUT]; IN],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
     for block in 0..OUT / L {
-        weight_gradient_block::<T, L, M, IN, OUT>(x, dz, rows, k0, kw, block * L, L, sink);
+        weight_gradient_block::<T, S, U, L, M, IN, OUT>(x, dz, rows, k0, kw, block * L, L, w, slots, update);
     }
     if !OUT.is_multiple_of(L) {
-        weight_gradient_block::<T, L, M, IN, OUT>(x, dz, rows, k0, kw, OUT - OUT % L, OUT % L, sink);
+        weight_gradient_block::<T, S, U, L, M, IN, OUT>(x, dz, rows, k0, kw, OUT - OUT % L, OUT % L, w, slots, update);
     }
 }
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn weight_gradient_block<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     dz: &[[T; OUT]; M],
     rows: usize,
@@ -146,8 +158,13 @@ fn weight_gradient_block<T: Scalar, const L: usize, const M: usize, const IN: us
     kw: usize,
     j0: usize,
     width: usize,
-    sink: &mut impl FnMut(usize, usize, T),
-) {
+    w: &mut [[T; OUT]; IN],
+    slots: &mut [[S; OUT]; IN],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
     let mut acc = [[T::ZERO; L]; ROWS];
     for (x_row, dz_row) in x.iter().zip(dz).take(rows) {
         unrolled!(kk < kw => {
@@ -159,7 +176,13 @@ fn weight_gradient_block<T: Scalar, const L: usize, const M: usize, const IN: us
         });
     }
     unrolled!(kk < kw => {
-        unrolled!(l < width => { sink(k0 + kk, j0 + l, get(&acc, kk, l)); });
+        if let (Some(w_row), Some(s_row)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk)) {
+            unrolled!(l < width => {
+                if let (Some(p), Some(slot)) = (w_row.get_mut(j0 + l), s_row.get_mut(j0 + l)) {
+                    update.update(p, get(&acc, kk, l), slot);
+                }
+            });
+        }
     });
 }
 
@@ -213,29 +236,41 @@ fn input_gradient_block<T: Scalar, const R: usize, const M: usize, const IN: usi
     });
 }
 
-/// `db[j] = Σᵣ dz[r][j]` (ascending `r`, first `rows` rows), `sink(j, db[j])`.
+/// `db[j] = Σᵣ dz[r][j]` (ascending `r`, first `rows` rows), each handed to
+/// `update` with its bias `b[j]` and slot `slots[j]`.
 #[inline(always)]
-pub(crate) fn column_sums<T: Scalar, const L: usize, const M: usize, const OUT: usize>(
+pub(crate) fn column_sums<T, S, U, const L: usize, const M: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
     rows: usize,
-    sink: &mut impl FnMut(usize, T),
-) {
+    b: &mut [T; OUT],
+    slots: &mut [S; OUT],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
     for block in 0..OUT / L {
-        column_sums_block::<T, L, M, OUT>(dz, rows, block * L, L, sink);
+        column_sums_block::<T, S, U, L, M, OUT>(dz, rows, block * L, L, b, slots, update);
     }
     if !OUT.is_multiple_of(L) {
-        column_sums_block::<T, L, M, OUT>(dz, rows, OUT - OUT % L, OUT % L, sink);
+        column_sums_block::<T, S, U, L, M, OUT>(dz, rows, OUT - OUT % L, OUT % L, b, slots, update);
     }
 }
 
 #[inline(always)]
-fn column_sums_block<T: Scalar, const L: usize, const M: usize, const OUT: usize>(
+#[allow(clippy::too_many_arguments)]
+fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
     rows: usize,
     j0: usize,
     width: usize,
-    sink: &mut impl FnMut(usize, T),
-) {
+    b: &mut [T; OUT],
+    slots: &mut [S; OUT],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
     let mut acc = [T::ZERO; L];
     for dz_row in dz.iter().take(rows) {
         unrolled!(l < width => {
@@ -245,8 +280,8 @@ fn column_sums_block<T: Scalar, const L: usize, const M: usize, const OUT: usize
         });
     }
     unrolled!(l < width => {
-        if let Some(&a) = acc.get(l) {
-            sink(j0 + l, a);
+        if let (Some(p), Some(slot), Some(&g)) = (b.get_mut(j0 + l), slots.get_mut(j0 + l), acc.get(l)) {
+            update.update(p, g, slot);
         }
     });
 }
@@ -296,6 +331,15 @@ fn add_product<T: Scalar, const R: usize, const C: usize>(acc: &mut [[T; C]; R],
 mod tests {
     use super::*;
 
+    /// Stores each gradient in its slot.
+    struct Store;
+
+    impl ParamUpdate<f32, f32> for Store {
+        fn update(&mut self, _: &mut f32, grad: f32, slot: &mut f32) {
+            *slot = grad;
+        }
+    }
+
     /// Values whose products and sums round, so a change of order shows.
     fn value(seed: usize, i: usize, j: usize) -> f32 {
         let h = (seed * 7919 + i * 104_729 + j * 1_299_709) % 1_000_003;
@@ -314,7 +358,7 @@ mod tests {
         for rows in [M, M.saturating_sub(1), 1] {
             // Forward, against the plain loop in the same order.
             let mut z = [[f32::NAN; OUT]; M];
-            affine::<f32, L, M, IN, OUT>(&x, &w, &b, &mut z, rows);
+            affine::<f32, L, M, IN, OUT>(&x, &w, &b, &mut z, rows, &|z| z);
             for r in 0..M {
                 for j in 0..OUT {
                     if r < rows {
@@ -332,7 +376,8 @@ mod tests {
             let mut dw = [[f32::NAN; OUT]; IN];
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
-                weight_gradient::<f32, L, M, IN, OUT>(&x, &dz, rows, k0, kw, &mut |k, j, g| dw[k][j] = g);
+                let mut params = w;
+                weight_gradient::<f32, f32, _, L, M, IN, OUT>(&x, &dz, rows, k0, kw, &mut params, &mut dw, &mut Store);
             }
             for k in 0..IN {
                 for j in 0..OUT {
@@ -360,7 +405,8 @@ mod tests {
             }
             // Bias gradient.
             let mut db = [f32::NAN; OUT];
-            column_sums::<f32, L, M, OUT>(&dz, rows, &mut |j, g| db[j] = g);
+            let mut bias = b;
+            column_sums::<f32, f32, _, L, M, OUT>(&dz, rows, &mut bias, &mut db, &mut Store);
             for j in 0..OUT {
                 let mut s = 0.0f32;
                 for r in 0..rows {

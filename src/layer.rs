@@ -183,8 +183,23 @@ pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
     /// Pre-activations of the last layer for one sample.
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]);
 
-    /// Forward pass over the first `rows` rows of a batch, filling the tape.
-    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>);
+    /// Forward pass over the first `rows` rows of a batch, filling the tape
+    /// (the last layer's buffer gets its pre-activations `Z`).
+    #[inline(always)]
+    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>) {
+        self.forward_tape_with(x, rows, tape, |z| z);
+    }
+
+    /// [`forward_tape`](Self::forward_tape) with `out` applied to each element
+    /// of the last layer's result as it is stored: a hidden layer's activation,
+    /// applied without a second pass over its output.
+    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+        &self,
+        x: &Matrix<T, M, IN>,
+        rows: usize,
+        tape: &mut Self::Tape<M>,
+        out: F,
+    );
 
     /// The last layer's buffer in the tape.
     fn tape_output<const M: usize>(tape: &Self::Tape<M>) -> &Matrix<T, M, OUT>;
