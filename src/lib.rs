@@ -61,14 +61,18 @@
 //!   [`Matrix`].
 //! - `std` (off): host conveniences; nothing firmware needs.
 //!
-//! Square roots: where the compiler accepts `core::f32::math` (a nightly
-//! compiler, or `RUSTC_BOOTSTRAP=1` as `-Z build-std` needs), the build script
-//! detects it and square roots use the compiler's intrinsic (one `vsqrt.f32`
-//! on a Cortex-M4F) instead of libm 0.2, which computes them in software on
-//! 32-bit Arm (~70 instructions; Adam takes one per parameter). Both round
-//! correctly, so the bits are the same either way.
+//! Square roots use the compiler's intrinsic (one `vsqrt.f32` on a
+//! Cortex-M4F; vectorised on x86-64) with the `std` feature, or where the
+//! compiler accepts `core::f32::math` (a nightly compiler, or
+//! `RUSTC_BOOTSTRAP=1` as `-Z build-std` needs; the build script detects it);
+//! otherwise libm 0.2, which computes them in software on 32-bit Arm (~70
+//! instructions; Adam takes one per parameter). All round correctly, so the
+//! bits are the same either way.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
-#![cfg_attr(tinymlp_core_float_math, feature(core_float_math))]
+#![cfg_attr(
+    all(tinymlp_core_float_math, not(any(test, feature = "std"))),
+    feature(core_float_math)
+)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -203,13 +203,23 @@ macro_rules! impl_scalar {
     };
 }
 
-// Square roots. Both routes round correctly, so they give the same bits. Where
-// the compiler allows `core::f32::math` (see build.rs) it is the compiler's
-// intrinsic: one `vsqrt.f32` on a Cortex-M4F, where libm 0.2 computes in
-// software on 32-bit Arm (about 70 instructions; Adam takes one per parameter).
-#[cfg(tinymlp_core_float_math)]
+// Square roots. Every route rounds correctly, so all give the same bits. The
+// compiler's intrinsic is one `vsqrt.f32` on a Cortex-M4F, where libm 0.2
+// computes in software on 32-bit Arm (about 70 instructions; Adam takes one
+// per parameter), and on x86-64 it vectorises, where libm's inline `sqrtss`
+// does not. It is reached through std (feature `std`) or, where the compiler
+// allows it, `core::f32::math` (see build.rs); otherwise libm.
+#[cfg(any(test, feature = "std"))]
+fn sqrt_f32(x: f32) -> f32 {
+    x.sqrt()
+}
+#[cfg(any(test, feature = "std"))]
+fn sqrt_f64(x: f64) -> f64 {
+    x.sqrt()
+}
+#[cfg(all(not(any(test, feature = "std")), tinymlp_core_float_math))]
 use core::{f32::math::sqrt as sqrt_f32, f64::math::sqrt as sqrt_f64};
-#[cfg(not(tinymlp_core_float_math))]
+#[cfg(all(not(any(test, feature = "std")), not(tinymlp_core_float_math)))]
 use libm::{sqrt as sqrt_f64, sqrtf as sqrt_f32};
 
 impl_scalar!(
