@@ -254,8 +254,12 @@ library_benchmark_group!(
     name = training,
     benchmarks = [
         w1_step_checked,
+        w1_step_fused,
+        w1_first_step_checked,
         w1_step_baseline,
         w2_step_checked,
+        w2_step_fused,
+        w2_first_step_checked,
         w2_step_baseline,
         w3_step_checked,
         w3_step_fused,

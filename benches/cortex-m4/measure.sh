@@ -17,6 +17,7 @@
 # (/tmp/tinymlp-bench-m4). Needs Debian's rustc/cargo with rust-src,
 # gcc-arm-none-eabi, qemu-system-arm, gcc (.ci/install.sh installs them).
 set -euo pipefail
+shopt -s inherit_errexit
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

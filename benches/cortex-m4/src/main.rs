@@ -29,7 +29,7 @@ mod workloads;
 // ---------------------------------------------------------------- WORKLOAD
 
 /// Number of counted windows: training steps 0, 1, 2 (or three inferences).
-const WINDOWS: usize = 3;
+const WINDOWS: usize = if cfg!(feature = "w2-phases") { 4 } else { 3 };
 
 #[cfg(any(feature = "w1", feature = "w1-fused"))]
 mod workload {
@@ -181,9 +181,85 @@ mod workload {
     }
 }
 
+#[cfg(feature = "w2-phases")]
+mod workload {
+    use super::*;
+    use tinymlp::layer::{DataInput, ParamVisitor, StoreGradient, TensorId};
+    use tinymlp::{Adam, CrossEntropy, Layer, Loss, Matrix, Optimizer, Zeroed};
+    use workloads::*;
+
+    pub const NAME: &str = "w2 phases: forward, loss, backward, optimizer";
+
+    type Layers = <W2Net as tinymlp::Model>::Tape<8>;
+    type W2Layers = tinymlp::Chain<
+        tinymlp::Chain<tinymlp::Dense<f32, 4, 16, tinymlp::Relu>, tinymlp::Dense<f32, 16, 16, tinymlp::Relu>, 16>,
+        tinymlp::Dense<f32, 16, 3, tinymlp::Softmax>,
+        16,
+    >;
+
+    pub struct State {
+        net: W2Net,
+        tape: Layers,
+        grads: <W2Net as tinymlp::Model>::Slots<f32>,
+        state: <W2Net as tinymlp::Model>::Slots<tinymlp::optim::AdamSlot<f32>>,
+        x: Matrix<f32, 8, 4>,
+        y: Matrix<f32, 8, 3>,
+        step: <Adam<f32> as Optimizer<f32>>::Step,
+    }
+
+    struct Commit(<Adam<f32> as Optimizer<f32>>::Step);
+
+    impl ParamVisitor<f32, tinymlp::optim::AdamSlot<f32>> for Commit {
+        fn visit(
+            &mut self,
+            _: TensorId,
+            p: &mut [f32],
+            g: &[f32],
+            s: &mut [tinymlp::optim::AdamSlot<f32>],
+        ) -> Result<(), tinymlp::Error> {
+            <Adam<f32> as Optimizer<f32>>::update_tensor(&self.0, p, g, s);
+            Ok(())
+        }
+    }
+
+    pub fn setup() -> State {
+        let (x, y) = w2_batch(&w2_data(), 1);
+        State {
+            net: network(),
+            tape: Zeroed::ZEROED,
+            grads: Zeroed::ZEROED,
+            state: Zeroed::ZEROED,
+            x,
+            y,
+            step: adam().prepare(1.0),
+        }
+    }
+
+    #[inline(always)]
+    pub fn run(s: &mut State, k: usize) {
+        let layers = s.net.layers_mut();
+        match k {
+            0 => layers.forward_tape(&s.x, 8, &mut s.tape),
+            1 => {
+                let out = <W2Layers as Layer<f32, 4, 3>>::tape_output_mut(&mut s.tape);
+                black_box(CrossEntropy::batch_loss_and_gradient(out, &s.y, 8));
+            }
+            2 => layers.backward(&mut DataInput(&s.x), 8, &mut s.tape, &mut s.grads, &mut StoreGradient),
+            _ => {
+                let _ = layers.visit_params(0, &s.grads, &mut s.state, &mut Commit(s.step));
+            }
+        }
+    }
+
+    pub fn report(s: &State) -> bool {
+        hprintln!("weights checksum: {:#010x}", checksum(&s.net));
+        true
+    }
+}
+
 /// Prints each window's loss bits and the final weights' checksum (the host's
 /// `reference_checksums` test prints the same run's); checks every step succeeded.
-#[cfg(not(feature = "w2-infer"))]
+#[cfg(not(any(feature = "w2-infer", feature = "w2-phases")))]
 fn report_training(losses: &[Option<f32>; WINDOWS], checksum: u32) -> bool {
     let mut ok = true;
     for (k, loss) in losses.iter().enumerate() {
