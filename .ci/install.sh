@@ -9,6 +9,7 @@
 #    gcc libc6-dev valgrind             host C compiler (QEMU plugin), instruction counts
 #  rustup: clippy and rustfmt on stable; the minimal 1.88 toolchain (the declared
 #  rust-version) to check that the library still builds with it.
+#  cargo install: gungraun-runner, for the instruction-count benches.
 set -euo pipefail
 
 pkgs=(rustc-web cargo-web rust-web-src gcc-arm-none-eabi libnewlib-arm-none-eabi
@@ -34,4 +35,12 @@ rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup com
 msrv="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)"
 rustup toolchain list | grep -q "^$msrv" || rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1
 
-echo "install ok: $(rustc --version | cut -d' ' -f1-2) (rustup), $(/usr/bin/rustc --version | cut -d' ' -f1-2) (Debian), msrv $msrv"
+# gungraun-runner: runs the instruction-count benches; must be the version of
+# the gungraun dev-dependency. Compiling it takes about 3.5 minutes on 2 cores,
+# once per machine.
+gungraun="$(sed -n 's/^gungraun = "\(.*\)"/\1/p' Cargo.toml)"
+if ! gungraun-runner --version 2>/dev/null | grep -qF "$gungraun"; then
+    cargo install gungraun-runner --version "$gungraun" --locked --quiet
+fi
+
+echo "install ok: $(rustc --version | cut -d' ' -f1-2) (rustup), $(/usr/bin/rustc --version | cut -d' ' -f1-2) (Debian), msrv $msrv, gungraun-runner $gungraun"

@@ -13,8 +13,8 @@
 # run (`cargo test --test workloads -- --ignored --exact reference_outputs`).
 #
 # Environment: OPT ("s 3"), WORKLOADS ("w1 w1-fused w2 w2-fused w2-infer"),
-# TIMEOUT (60 s), MCU_CARGO_HOME (/tmp/mcu-cargo), BUILD_DIR
-# (/tmp/tinymlp-bench-m4). Needs Debian's rustc/cargo with rust-src,
+# TARGET_CPU (unset: the target's generic CPU; e.g. cortex-m4), TIMEOUT (60 s),
+# MCU_CARGO_HOME (/tmp/mcu-cargo), BUILD_DIR (/tmp/tinymlp-bench-m4). Needs Debian's rustc/cargo with rust-src,
 # gcc-arm-none-eabi, qemu-system-arm, gcc (.ci/install.sh installs them).
 set -euo pipefail
 shopt -s inherit_errexit
@@ -49,11 +49,13 @@ sym() { # address of a global symbol, Thumb bit cleared
 
 # build OPT FEATURES -> path of a copy of the ELF
 build() {
-    local opt="$1" features="$2" tdir="$build_dir/target/opt-$1" elf
-    (cd "$here" && CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" cargo build --quiet --release \
-        --no-default-features --features "$features" --target-dir "$tdir")
-    elf="$build_dir/firmware-$opt-${features//,/+}.elf"
-    cp "$tdir/thumbv7em-none-eabihf/release/tinymlp-bench-m4" "$elf"
+    local opt="$1" features="$2" tdir="$build_dir/target/opt-$1${TARGET_CPU:+-$TARGET_CPU}" elf
+    local flags=()   # appended to .cargo/config.toml's rustflags
+    [ -z "${TARGET_CPU:-}" ] || flags=(--config "target.thumbv7em-none-eabihf.rustflags=[\"-C\", \"target-cpu=$TARGET_CPU\"]")
+    (cd "$here" && CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" cargo build --quiet --release "${flags[@]}" \
+        --no-default-features --features "$features" --target-dir "$tdir") || return 1
+    elf="$build_dir/firmware-$opt${TARGET_CPU:+-$TARGET_CPU}-${features//,/+}.elf"
+    cp "$tdir/thumbv7em-none-eabihf/release/tinymlp-bench-m4" "$elf" || return 1
     echo "$elf"
 }
 
