@@ -43,8 +43,9 @@ m4() {
 
 wall() {
     echo "=== wall time (criterion)"
-    cargo bench --quiet --bench wall_time -- --noplot 2>&1 | grep -E '^[a-z0-9_]+/|time:' | paste - - |
-        awk '{ printf "%-22s %s %s %s %s %s %s\n", $1, $3, $4, $5, $6, $7, $8 }'
+    cargo bench --quiet --bench wall_time -- --noplot 2>&1 | grep -E '^[a-z0-9_]+/[a-z]+ +time:' |
+        awk '{ printf "%-22s median %s %s  (95%% interval %s %s .. %s %s)\n", $1, $5, $6, $3, $4, $7, $8 }' |
+        tr -d '[]'
 }
 
 for part in "${parts[@]}"; do

@@ -93,6 +93,18 @@ fn w3(c: &mut Criterion) {
             ours.step(black_box(x), black_box(y))
         })
     });
+    let mut fused = Box::new(FusedTrainer::<W3Net, Adam<f32>, CrossEntropy, 16>::new(
+        network(),
+        adam(),
+        CrossEntropy,
+    ));
+    group.bench_function("fused", |b| {
+        b.iter(|| {
+            let (x, y) = &batches[k % 16];
+            k += 1;
+            fused.step(black_box(x), black_box(y))
+        })
+    });
     let mut theirs = Box::new(baseline::W3Baseline::from_network(
         w3_trainer().network(),
         baseline::adam(),
