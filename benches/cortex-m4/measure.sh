@@ -79,7 +79,7 @@ run() {
 
 text() { arm-none-eabi-size "$1" | awk 'NR==2 { print $1 }'; }
 
-printf '%-4s %-9s %8s %28s %7s %9s %6s\n' opt workload step1 "all windows" ".text" "call flash" stack
+printf '%-4s %-9s %8s %28s %7s %10s\n' opt workload step1 "all windows" ".text" "call flash"
 status=0
 for opt in $OPT; do
     for w in $WORKLOADS; do
@@ -89,10 +89,11 @@ for opt in $OPT; do
         [ "$counts" = "$again" ] || { echo "NOT DETERMINISTIC: $elf: $counts / $again" >&2; status=1; }
         bare="$(build "$opt" "$w,without-call")" || exit 1
         run "$bare" >/dev/null
-        stack="$(sed -n 's/^stack_used_bytes: \([>=0-9]*\).*/\1/p' "$elf.out")"
+        # (The firmware's stack figure is left out: the step is inlined into
+        # main, whose frame the painting cannot see.)
         read -r -a c <<<"$counts"
-        printf '%-4s %-9s %8s %28s %7s %9s %6s\n' "$opt" "$w" "${c[1]}" "$counts" "$(text "$elf")" \
-            "$(( $(text "$elf") - $(text "$bare") ))" "$stack"
+        printf '%-4s %-9s %8s %28s %7s %10s\n' "$opt" "$w" "${c[1]}" "$counts" "$(text "$elf")" \
+            "$(( $(text "$elf") - $(text "$bare") ))"
         # Same bits as the host: every line the host printed for this workload.
         key="${w%-fused}"
         key="${key%-infer}"
