@@ -10,6 +10,7 @@
 #  rustup: clippy and rustfmt on stable; the minimal 1.88 toolchain (the declared
 #  rust-version) to check that the library still builds with it.
 #  pip: numpy and safetensors, for the safetensors interop tests.
+#  cargo install: gungraun-runner, for the instruction-count benches.
 set -euo pipefail
 
 pkgs=(rustc-web cargo-web rust-web-src gcc-arm-none-eabi libnewlib-arm-none-eabi
@@ -34,6 +35,14 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 msrv="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)"
 rustup toolchain list | grep -q "^$msrv" || rustup toolchain install "$msrv" --profile minimal >/dev/null 2>&1
+
+# gungraun-runner: runs the instruction-count benches; must be the version of
+# the gungraun dev-dependency. Compiling it takes about 3.5 minutes on 2 cores,
+# once per machine.
+gungraun="$(sed -n 's/^gungraun = "\(.*\)"/\1/p' Cargo.toml)"
+if ! gungraun-runner --version 2>/dev/null | grep -qF "$gungraun"; then
+    cargo install gungraun-runner --version "$gungraun" --locked --quiet
+fi
 
 # Python 3 with numpy and safetensors (PyPI), for tests/safetensors_interop.rs:
 # it loads fixture files and checks files we write with tests/fixtures/*.py.

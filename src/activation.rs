@@ -153,14 +153,9 @@ pub struct Relu;
 impl Elementwise for Relu {
     #[inline(always)]
     fn apply<T: Scalar>(z: T) -> T {
-        // Written so that NaN propagates (`max` would drop it).
-        if z > T::ZERO {
-            z
-        } else if z <= T::ZERO {
-            T::ZERO
-        } else {
-            z
-        }
+        // One comparison, written so that NaN propagates (`max` would drop
+        // it) and −0 becomes +0.
+        if z <= T::ZERO { T::ZERO } else { z }
     }
     #[inline(always)]
     fn derivative<T: Scalar>(a: T) -> T {

@@ -2,6 +2,7 @@
 
 use core::marker::PhantomData;
 
+use crate::kernel::{self, LANES, ROWS};
 use crate::layer::{LayerView, LayerViewMut, ParamUpdate, ParamVisitor, Tensor, TensorId, Upstream, sealed};
 use crate::{Activation, Error, Layer, Matrix, RowVector, Scalar, Zeroed};
 
@@ -89,18 +90,36 @@ impl<T: core::fmt::Debug, const IN: usize, const OUT: usize, G: Activation> core
     }
 }
 
-/// `out = b + Σₖ x[k]·W[k]`, summed in ascending `k` starting from the bias.
-#[inline(always)]
-fn affine_row<T: Scalar, const IN: usize, const OUT: usize>(
-    x: &[T; IN],
-    weights: &Matrix<T, IN, OUT>,
-    bias: &RowVector<T, OUT>,
-    out: &mut [T; OUT],
-) {
-    *out = bias.as_array()[0];
-    for (&xk, w_row) in x.iter().zip(weights.as_array()) {
-        for (o, &w) in out.iter_mut().zip(w_row) {
-            *o += xk * w;
+impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, OUT, G> {
+    /// The backward pass for input columns `k0 .. k0 + kw` (at most
+    /// [`ROWS`]): `dX[:, k]` from `W[k, :]` before any update, then `dW[k, :]`
+    /// to `update` (which may now change `W[k, :]`), then `dX[:, k]` to `input`
+    /// (which may now overwrite `X[:, k]`).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn backward_columns<const M: usize, I, S, U>(
+        &mut self,
+        input: &mut I,
+        rows: usize,
+        dz: &[[T; OUT]; M],
+        slots: &mut Dense<S, IN, OUT, G>,
+        update: &mut U,
+        k0: usize,
+        kw: usize,
+    ) where
+        I: Upstream<T, M, IN>,
+        S: Zeroed + Copy,
+        U: ParamUpdate<T, S>,
+    {
+        let mut dx = [[T::ZERO; M]; ROWS];
+        if I::WANTS_GRADIENT {
+            kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut dx);
+        }
+        let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
+        let x = input.input().as_array();
+        kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, kw, w, w_slots, update);
+        if I::WANTS_GRADIENT {
+            input.accept_gradient_columns(k0, kw, rows, &dx);
         }
     }
 }
@@ -117,14 +136,21 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
 
     #[inline]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
-        affine_row(x, &self.weights, &self.bias, out);
+        let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
+        kernel::affine::<T, LANES, 1, IN, OUT>(core::array::from_ref(x), w, b, core::array::from_mut(out), 1, &|z| z);
     }
 
+    /// `out(X·W + b)`, each element summed in ascending `k` from the bias.
     #[inline]
-    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Matrix<T, M, OUT>) {
-        for (x_row, z_row) in x.as_array().iter().zip(tape.as_array_mut()).take(rows) {
-            affine_row(x_row, &self.weights, &self.bias, z_row);
-        }
+    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+        &self,
+        x: &Matrix<T, M, IN>,
+        rows: usize,
+        tape: &mut Matrix<T, M, OUT>,
+        out: F,
+    ) {
+        let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
+        kernel::affine::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
     }
 
     #[inline(always)]
@@ -160,39 +186,15 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         U: ParamUpdate<T, S>,
     {
         let dz = dz.as_array();
-        let w_rows = self.weights.as_array_mut().iter_mut();
-        let slot_rows = slots.weights.as_array_mut().iter_mut();
-        for (k, (w_row, slot_row)) in w_rows.zip(slot_rows).enumerate() {
-            let mut da_col = [T::ZERO; M];
-            if I::WANTS_GRADIENT {
-                for (da, dz_row) in da_col.iter_mut().zip(dz).take(rows) {
-                    *da = crate::matrix::dot(dz_row, w_row);
-                }
-            }
-            let mut dw_row = [T::ZERO; OUT];
-            for (x_row, dz_row) in input.input().as_array().iter().zip(dz).take(rows) {
-                let x = x_row.get(k).copied().unwrap_or(T::ZERO);
-                for (g, &d) in dw_row.iter_mut().zip(dz_row) {
-                    *g += x * d;
-                }
-            }
-            for ((w, slot), &g) in w_row.iter_mut().zip(slot_row.iter_mut()).zip(&dw_row) {
-                update.update(w, g, slot);
-            }
-            if I::WANTS_GRADIENT {
-                input.accept_gradient_column(k, rows, &da_col);
-            }
+        for block in 0..IN / ROWS {
+            self.backward_columns(input, rows, dz, slots, update, block * ROWS, ROWS);
         }
-        let mut db = [T::ZERO; OUT];
-        for dz_row in dz.iter().take(rows) {
-            for (g, &d) in db.iter_mut().zip(dz_row) {
-                *g += d;
-            }
+        if !IN.is_multiple_of(ROWS) {
+            self.backward_columns(input, rows, dz, slots, update, IN - IN % ROWS, IN % ROWS);
         }
-        let bias = self.bias.as_mut_slice().iter_mut();
-        for ((b, slot), &g) in bias.zip(slots.bias.as_mut_slice().iter_mut()).zip(&db) {
-            update.update(b, g, slot);
-        }
+        let bias = &mut self.bias.as_array_mut()[0];
+        let bias_slots = &mut slots.bias.as_array_mut()[0];
+        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
     }
 
     fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(

@@ -117,8 +117,9 @@ pub trait Upstream<T, const M: usize, const N: usize> {
     const WANTS_GRADIENT: bool;
     /// The layer's input.
     fn input(&self) -> &Matrix<T, M, N>;
-    /// Receives column `col` of `∂f/∂input` for the first `rows` rows.
-    fn accept_gradient_column(&mut self, col: usize, rows: usize, da: &[T; M]);
+    /// Receives columns `k0 .. k0 + kw` of `∂f/∂input` for the first `rows`
+    /// rows: column `k0 + kk` is `da[kk]` (so `kw ≤ K`).
+    fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]);
 }
 
 /// The network's input: read, never differentiated.
@@ -132,7 +133,7 @@ impl<T, const M: usize, const N: usize> Upstream<T, M, N> for DataInput<'_, T, M
         self.0
     }
     #[inline(always)]
-    fn accept_gradient_column(&mut self, _col: usize, _rows: usize, _da: &[T; M]) {}
+    fn accept_gradient_columns<const K: usize>(&mut self, _: usize, _: usize, _: usize, _: &[[T; M]; K]) {}
 }
 
 /// A hidden layer's output `A` (activation `G`), turned into its `dZ = dA ⊙ g'(A)` in place.
@@ -146,12 +147,8 @@ impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> Upstream<T, M, N
         self.0
     }
     #[inline(always)]
-    fn accept_gradient_column(&mut self, col: usize, rows: usize, da: &[T; M]) {
-        for (row, &d) in self.0.as_array_mut().iter_mut().zip(da).take(rows) {
-            if let Some(a) = row.get_mut(col) {
-                *a = d * G::derivative(*a);
-            }
-        }
+    fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]) {
+        crate::kernel::scale_by_derivative::<T, G, M, N, K>(self.0.as_array_mut(), rows, k0, kw, da);
     }
 }
 
@@ -190,8 +187,23 @@ pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
     /// Pre-activations of the last layer for one sample.
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]);
 
-    /// Forward pass over the first `rows` rows of a batch, filling the tape.
-    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>);
+    /// Forward pass over the first `rows` rows of a batch, filling the tape
+    /// (the last layer's buffer gets its pre-activations `Z`).
+    #[inline(always)]
+    fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>) {
+        self.forward_tape_with(x, rows, tape, |z| z);
+    }
+
+    /// [`forward_tape`](Self::forward_tape) with `out` applied to each element
+    /// of the last layer's result as it is stored: a hidden layer's activation,
+    /// applied without a second pass over its output.
+    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+        &self,
+        x: &Matrix<T, M, IN>,
+        rows: usize,
+        tape: &mut Self::Tape<M>,
+        out: F,
+    );
 
     /// The last layer's buffer in the tape.
     fn tape_output<const M: usize>(tape: &Self::Tape<M>) -> &Matrix<T, M, OUT>;

@@ -114,11 +114,27 @@ impl Loss<Softmax> for CrossEntropy {
         loss
     }
 
+    /// The same arithmetic as [`row_loss`](Self::row_loss) followed by
+    /// `Softmax::forward_row`, with each `e^(z−max)` computed once for both.
     #[inline]
     fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T {
-        let loss = Self::row_loss(z, y);
-        let y_sum = y.iter().fold(T::ZERO, |s, &y| s + y);
-        Softmax::forward_row(z);
+        let max = row_max(z);
+        let mut sum = T::ZERO;
+        let mut exps = [T::ZERO; N];
+        for (e, &z) in exps.iter_mut().zip(z.iter()) {
+            *e = (z - max).exp();
+            sum += *e;
+        }
+        let log_sum = sum.ln();
+        let mut loss = T::ZERO;
+        let mut y_sum = T::ZERO;
+        for ((d, &e), &y) in z.iter_mut().zip(&exps).zip(y) {
+            if y != T::ZERO {
+                loss += y * ((max - *d) + log_sum);
+            }
+            y_sum += y;
+            *d = e / sum;
+        }
         for (d, &y) in z.iter_mut().zip(y) {
             *d = (*d * y_sum - y) / m;
         }

@@ -50,6 +50,16 @@ impl<T: Scalar> OptimizerSlot for T {
     }
 }
 
+/// Upper bounds on the magnitudes of every value a step reads or writes, used
+/// by [`Optimizer::bound_step`] to prove a step finite without computing it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Magnitudes<T> {
+    /// Every parameter `p` has `|p|` at most this.
+    pub param: T,
+    /// Every value in every optimizer slot has magnitude at most this.
+    pub slot: T,
+}
+
 /// An optimizer: turns gradients into parameter updates.
 pub trait Optimizer<T: Scalar> {
     /// Per-parameter state.
@@ -73,9 +83,57 @@ pub trait Optimizer<T: Scalar> {
     /// once to see whether every result is finite and again to write them.
     fn update(step: &Self::Step, param: T, grad: T, slot: Self::Slot) -> (T, Self::Slot);
 
+    /// Updates every parameter of one tensor in place: exactly the values of
+    /// [`update`](Self::update) on each element. The built-in optimizers
+    /// override it with a loop free of per-element tests, which the compiler
+    /// vectorises where it can.
+    fn update_tensor(step: &Self::Step, params: &mut [T], grads: &[T], slots: &mut [Self::Slot]) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
+            (*p, *s) = Self::update(step, *p, g, *s);
+        }
+    }
+
     /// Records that a step was applied (advances step counters). Called only
     /// after every update has been written, never for a refused step.
     fn finish(&mut self);
+
+    /// The largest magnitude of a value in `slot`; `None` when a value is not
+    /// finite or outside the optimizer's domain. The default is `None`.
+    fn slot_magnitude(slot: &Self::Slot) -> Option<T> {
+        let _ = slot;
+        None
+    }
+
+    /// Proves, without computing the updates, that every update of a step is
+    /// finite: given that before it every value is within `before` and every
+    /// gradient has magnitude at most `gradient` (all finite), returns bounds
+    /// that hold after the step, rounding included; `None` when it cannot
+    /// prove that. It must never return `Some` for a step that could produce a
+    /// non-finite value.
+    ///
+    /// [`Trainer::step`](crate::Trainer::step) uses it to skip its dry run:
+    /// when it cannot prove a step finite it computes every update first, as
+    /// it does for optimizers that keep the default, which is `None`.
+    fn bound_step(step: &Self::Step, before: Magnitudes<T>, gradient: T) -> Option<Magnitudes<T>> {
+        let _ = (step, before, gradient);
+        None
+    }
+}
+
+/// `1 + 32u` (unit roundoff `u`): covers the rounding of the dozen operations
+/// an update and its bound take, so a bound computed in `T` stays an upper bound.
+fn slack<T: Scalar>() -> T {
+    T::ONE + T::EPSILON * T::from_usize(16)
+}
+
+/// The larger of two bounds; a NaN bound stays NaN (so it is never trusted).
+fn larger<T: Scalar>(a: T, b: T) -> T {
+    if a > b { a } else { b }
+}
+
+/// `Some(x)` when `x` is finite.
+fn finite<T: Scalar>(x: T) -> Option<T> {
+    x.is_finite().then_some(x)
 }
 
 /// What happens to a raw gradient before the update rule sees it: global-norm
@@ -85,6 +143,9 @@ pub struct GradientTransform<T> {
     scale: T,
     clip_value: Option<T>,
     weight_decay: T,
+    /// No scaling, clipping or decay: the gradient is used as it is (one
+    /// test per parameter instead of three).
+    identity: bool,
 }
 
 impl<T: Scalar> GradientTransform<T> {
@@ -97,12 +158,16 @@ impl<T: Scalar> GradientTransform<T> {
             scale: grad_scale,
             clip_value,
             weight_decay,
+            identity: grad_scale == T::ONE && clip_value.is_none() && weight_decay == T::ZERO,
         }
     }
 
     /// The gradient the update rule uses.
     #[inline(always)]
     pub fn apply(&self, param: T, grad: T) -> T {
+        if self.identity {
+            return grad;
+        }
         let mut g = grad;
         if self.scale != T::ONE {
             g *= self.scale;
@@ -121,6 +186,15 @@ impl<T: Scalar> GradientTransform<T> {
             g += self.weight_decay * param;
         }
         g
+    }
+
+    /// A bound on `|apply(p, g)|` for every `|p| ≤ param` and `|g| ≤ grad`.
+    fn bound(&self, param: T, grad: T) -> T {
+        let mut g = grad * self.scale;
+        if let Some(c) = self.clip_value {
+            g = if g > c { c } else { g };
+        }
+        (g + self.weight_decay * param) * slack()
     }
 }
 
@@ -232,7 +306,32 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         (param - step.lr * step.transform.apply(param, grad), ())
     }
 
+    fn update_tensor(step: &SgdStep<T>, params: &mut [T], grads: &[T], _: &mut [()]) {
+        if step.transform.identity {
+            for (p, &g) in params.iter_mut().zip(grads) {
+                *p -= step.lr * g;
+            }
+        } else {
+            for (p, &g) in params.iter_mut().zip(grads) {
+                *p -= step.lr * step.transform.apply(*p, g);
+            }
+        }
+    }
+
     fn finish(&mut self) {}
+
+    fn slot_magnitude(_: &()) -> Option<T> {
+        Some(T::ZERO)
+    }
+
+    /// `|p − lr·g| ≤ |p| + lr·|g|`.
+    fn bound_step(step: &SgdStep<T>, before: Magnitudes<T>, gradient: T) -> Option<Magnitudes<T>> {
+        let g = step.transform.bound(before.param, gradient);
+        Some(Magnitudes {
+            param: finite((before.param + step.lr * g) * slack())?,
+            slot: T::ZERO,
+        })
+    }
 }
 
 /// SGD with momentum, optionally Nesterov, as PyTorch's `torch.optim.SGD`
@@ -306,14 +405,46 @@ impl<T: Scalar> Optimizer<T> for SgdMomentum<T> {
 
     #[inline(always)]
     fn update(step: &SgdMomentumStep<T>, param: T, grad: T, velocity: T) -> (T, T) {
-        let g = step.sgd.transform.apply(param, grad);
-        // PyTorch starts the buffer at g; μ·0 + g is g exactly, so one formula serves.
-        let v = step.momentum * velocity + g;
-        let direction = if step.nesterov { g + step.momentum * v } else { v };
-        (param - step.sgd.lr * direction, v)
+        momentum_rule(step, param, step.sgd.transform.apply(param, grad), velocity)
+    }
+
+    fn update_tensor(step: &SgdMomentumStep<T>, params: &mut [T], grads: &[T], slots: &mut [T]) {
+        let identity = step.sgd.transform.identity;
+        for ((p, &g), v) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
+            let g = if identity { g } else { step.sgd.transform.apply(*p, g) };
+            (*p, *v) = momentum_rule(step, *p, g, *v);
+        }
     }
 
     fn finish(&mut self) {}
+
+    fn slot_magnitude(velocity: &T) -> Option<T> {
+        finite(velocity.abs())
+    }
+
+    /// `|v'| ≤ μ|v| + |g|`, `|p'| ≤ |p| + lr·(|g| + μ|v'|)` (or `lr·|v'|`).
+    fn bound_step(step: &SgdMomentumStep<T>, before: Magnitudes<T>, gradient: T) -> Option<Magnitudes<T>> {
+        let g = step.sgd.transform.bound(before.param, gradient);
+        let v = (step.momentum * before.slot + g) * slack();
+        let direction = if step.nesterov {
+            (g + step.momentum * v) * slack()
+        } else {
+            v
+        };
+        Some(Magnitudes {
+            param: finite((before.param + step.sgd.lr * direction) * slack())?,
+            slot: finite(v)?,
+        })
+    }
+}
+
+/// SGD with momentum for a transformed gradient `g`.
+#[inline(always)]
+fn momentum_rule<T: Scalar>(step: &SgdMomentumStep<T>, param: T, g: T, velocity: T) -> (T, T) {
+    // PyTorch starts the buffer at g; μ·0 + g is g exactly, so one formula serves.
+    let v = step.momentum * velocity + g;
+    let direction = if step.nesterov { g + step.momentum * v } else { v };
+    (param - step.sgd.lr * direction, v)
 }
 
 /// Adam's per-parameter state: the first and second moment estimates.
@@ -337,6 +468,15 @@ impl<T: Scalar> OptimizerSlot for AdamSlot<T> {
     fn is_finite(&self) -> bool {
         self.m.is_finite() && self.v.is_finite()
     }
+}
+
+/// Adam for a transformed gradient `g`.
+#[inline(always)]
+fn adam_rule<T: Scalar>(step: &AdamStep<T>, param: T, g: T, slot: AdamSlot<T>) -> (T, AdamSlot<T>) {
+    let m = step.beta1 * slot.m + step.one_minus_beta1 * g;
+    let v = step.beta2 * slot.v + step.one_minus_beta2 * g * g;
+    let denom = v.sqrt() / step.bias_correction2_sqrt + step.eps;
+    (param - step.step_size * (m / denom), AdamSlot { m, v })
 }
 
 /// Adam (Kingma & Ba), with the formula of PyTorch's `torch.optim.Adam`:
@@ -469,17 +609,49 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
 
     #[inline(always)]
     fn update(step: &AdamStep<T>, param: T, grad: T, slot: AdamSlot<T>) -> (T, AdamSlot<T>) {
-        let g = step.transform.apply(param, grad);
-        let m = step.beta1 * slot.m + step.one_minus_beta1 * g;
-        let v = step.beta2 * slot.v + step.one_minus_beta2 * g * g;
-        let denom = v.sqrt() / step.bias_correction2_sqrt + step.eps;
-        (param - step.step_size * (m / denom), AdamSlot { m, v })
+        adam_rule(step, param, step.transform.apply(param, grad), slot)
+    }
+
+    fn update_tensor(step: &AdamStep<T>, params: &mut [T], grads: &[T], slots: &mut [AdamSlot<T>]) {
+        if step.transform.identity {
+            for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
+                (*p, *s) = adam_rule(step, *p, g, *s);
+            }
+        } else {
+            for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
+                (*p, *s) = Self::update(step, *p, g, *s);
+            }
+        }
     }
 
     fn finish(&mut self) {
         self.beta1_power *= self.beta1;
         self.beta2_power *= self.beta2;
         self.steps = self.steps.saturating_add(1);
+    }
+
+    /// `None` for a negative second moment, which no step produces (its square
+    /// root would be NaN).
+    fn slot_magnitude(slot: &AdamSlot<T>) -> Option<T> {
+        if slot.v >= T::ZERO {
+            finite(larger(slot.m.abs(), slot.v))
+        } else {
+            None
+        }
+    }
+
+    /// `m'` and `v'` are convex combinations (`β + (1 − β) ≤ 1 + u` after
+    /// rounding) of `m, g` and `v, g²`, so both stay below `max(S, |g|, g²)`;
+    /// the denominator `√v'/c + ε` is at least `ε` (`v' ≥ 0`), so
+    /// `|p'| ≤ |p| + step_size·|m'|/ε`.
+    fn bound_step(step: &AdamStep<T>, before: Magnitudes<T>, gradient: T) -> Option<Magnitudes<T>> {
+        let g = step.transform.bound(before.param, gradient);
+        let moments = larger(larger(before.slot, g), g * g) * slack();
+        let param = (before.param + step.step_size * (moments / step.eps)) * slack();
+        Some(Magnitudes {
+            param: finite(param)?,
+            slot: finite(moments)?,
+        })
     }
 }
 

@@ -203,6 +203,57 @@ macro_rules! impl_scalar {
     };
 }
 
+// Square roots. Every route rounds correctly (IEEE 754 requires it of
+// square roots), so all give the same bits. libm 0.2 computes `sqrtf` in
+// software on 32-bit Arm (about 70 instructions, and Adam takes one per
+// parameter: 29k of a 74k-instruction W2 step on a Cortex-M4F), so hard-float
+// Arm targets use the FPU's `vsqrt.f32`; with `std` (and in unit tests) std's
+// intrinsic, which also vectorises on x86-64; libm everywhere else.
+#[cfg(any(test, feature = "std"))]
+fn sqrt_f32(x: f32) -> f32 {
+    x.sqrt()
+}
+#[cfg(any(test, feature = "std"))]
+fn sqrt_f64(x: f64) -> f64 {
+    x.sqrt()
+}
+#[cfg(all(not(any(test, feature = "std")), target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn sqrt_f32(x: f32) -> f32 {
+    let root: u32;
+    // Rust offers the single-precision register class (`sreg`) only with the
+    // `vfp2` feature, which Cortex-M4F targets (single-precision FPU) lack, so
+    // the value travels through core registers and `s0` is saved and restored
+    // around its use.
+    // SAFETY: the asm reads and writes only the named core registers and `s0`,
+    // which it restores; it touches no memory and no stack. Every hard-float
+    // Arm core (the `eabihf` ABI passes floats in FPU registers) has `vmov`
+    // and `vsqrt.f32`. It changes only the FPSCR's cumulative exception bits,
+    // never the condition flags.
+    unsafe {
+        core::arch::asm!(
+            "vmov {saved}, s0",
+            "vmov s0, {x}",
+            "vsqrt.f32 s0, s0",
+            "vmov {root}, s0",
+            "vmov s0, {saved}",
+            x = in(reg) x.to_bits(),
+            root = lateout(reg) root,
+            saved = out(reg) _,
+            options(pure, nomem, nostack),
+        );
+    }
+    f32::from_bits(root)
+}
+#[cfg(all(not(any(test, feature = "std")), target_arch = "arm", target_abi = "eabihf"))]
+use libm::sqrt as sqrt_f64;
+#[cfg(all(
+    not(any(test, feature = "std")),
+    not(all(target_arch = "arm", target_abi = "eabihf"))
+))]
+use libm::{sqrt as sqrt_f64, sqrtf as sqrt_f32};
+
 impl_scalar!(
     f32,
     F32,
@@ -210,7 +261,7 @@ impl_scalar!(
     exp = libm::expf,
     ln = libm::logf,
     ln_1p = libm::log1pf,
-    sqrt = libm::sqrtf,
+    sqrt = sqrt_f32,
     tanh = libm::tanhf
 );
 impl_scalar!(
@@ -220,7 +271,7 @@ impl_scalar!(
     exp = libm::exp,
     ln = libm::log,
     ln_1p = libm::log1p,
-    sqrt = libm::sqrt,
+    sqrt = sqrt_f64,
     tanh = libm::tanh
 );
 

@@ -1,8 +1,8 @@
 //! `Trainer`: the network, its optimizer, and every buffer one training step needs, sized by the types.
 
-use crate::layer::{DataInput, ParamVisitor, StoreGradient, TensorId};
+use crate::layer::{DataInput, ParamUpdate, ParamVisitor, TensorId};
 use crate::network::Model;
-use crate::optim::{Clip, Optimizer, OptimizerSlot};
+use crate::optim::{Clip, Magnitudes, Optimizer, OptimizerSlot};
 use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
 
 /// Trains a [`Network`] with optimizer `O` and loss `L` on batches of `M` rows.
@@ -63,6 +63,10 @@ pub struct Trainer<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> {
     tape: N::Tape<M>,
     gradients: N::Slots<N::Scalar>,
     state: N::Slots<O::Slot>,
+    /// Bounds on every parameter and optimizer-state value, carried from step
+    /// to step (see `step_rows`); `None` when unknown. Everything that can
+    /// change the network or the state from outside a step must reset it.
+    bounds: Option<Magnitudes<N::Scalar>>,
 }
 
 impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
@@ -76,6 +80,7 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
             tape: Zeroed::ZEROED,
             gradients: Zeroed::ZEROED,
             state: Zeroed::ZEROED,
+            bounds: None,
         }
     }
 
@@ -87,6 +92,7 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
     /// The network, mutably (optimizer state is kept; reset it with
     /// [`reset_optimizer_state`](Self::reset_optimizer_state) if the change is large).
     pub fn network_mut(&mut self) -> &mut N {
+        self.bounds = None;
         &mut self.network
     }
 
@@ -124,11 +130,14 @@ impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {
 
     /// Zeroes the optimizer's per-parameter state (momenta, moment estimates).
     pub fn reset_optimizer_state(&mut self) {
+        self.bounds = None;
         self.state = Zeroed::ZEROED;
     }
 
-    /// The optimizer's per-parameter state, mutably (for restoring a saved state).
+    /// The optimizer's per-parameter state, mutably (for restoring a saved
+    /// state); forgets the carried bounds, which no longer describe it.
     pub(crate) fn optimizer_state_mut(&mut self) -> &mut N::Slots<O::Slot> {
+        self.bounds = None;
         &mut self.state
     }
 }
@@ -186,26 +195,38 @@ where
         if !loss.is_finite() {
             return Err(Error::NonFiniteLoss);
         }
-        layers.backward(
-            &mut DataInput(x),
-            rows,
-            &mut self.tape,
-            &mut self.gradients,
-            &mut StoreGradient,
-        );
+        let mut store = StoreGradient(T::ZERO);
+        layers.backward(&mut DataInput(x), rows, &mut self.tape, &mut self.gradients, &mut store);
 
         let grad_scale = match self.optimizer.clip() {
             Clip::Norm(max_norm) => norm_clip_coefficient(layers, &self.gradients, &mut self.state, max_norm)?,
             Clip::None | Clip::Value(_) => T::ONE,
         };
         let step = self.optimizer.prepare(grad_scale);
-        if let Err(error) = layers.visit_params(0, &self.gradients, &mut self.state, &mut DryRun::<O, T>(step)) {
+
+        // All-or-nothing without computing every update twice: when bounds on
+        // the values before the step and on the gradients prove every update
+        // finite, the dry run is skipped; otherwise it computes them all.
+        // Either way nothing is written before every result is known finite.
+        if self.bounds.is_none() {
+            let mut scan = MagnitudeScan::<O, T>::new();
+            layers.visit_params(0, &self.gradients, &mut self.state, &mut scan)?;
+            self.bounds = scan.bounds;
+        }
+        let certified = match (self.bounds, gradient_bound(store.0)) {
+            (Some(before), Some(gradient)) => O::bound_step(&step, before, gradient),
+            _ => None,
+        };
+        if certified.is_none()
+            && let Err(error) = layers.visit_params(0, &self.gradients, &mut self.state, &mut DryRun::<O, T>(step))
+        {
             // Report a non-finite gradient in preference to the parameter it spoilt.
             layers.visit_params(0, &self.gradients, &mut self.state, &mut FiniteGradients)?;
             return Err(error);
         }
         layers.visit_params(0, &self.gradients, &mut self.state, &mut Commit::<O, T>(step))?;
         self.optimizer.finish();
+        self.bounds = certified;
         Ok(loss)
     }
 }
@@ -254,12 +275,86 @@ where
     Ok(if coefficient < T::ONE { coefficient } else { T::ONE })
 }
 
+/// The backward pass's sink in the checked step: stores each gradient and adds
+/// up their squares, for [`gradient_bound`].
+struct StoreGradient<T>(T);
+
+impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
+    #[inline(always)]
+    fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
+        *slot = grad;
+        self.0 += grad * grad;
+    }
+}
+
+/// A bound on every `|g|` from the sum of all `g²` (in any order); `None` when
+/// that sum is not finite. `g²` rounds to within `(1 ± u)` unless it is below
+/// the smallest normal number, which needs `|g| < ε²`, the added term.
+fn gradient_bound<T: Scalar>(sum_of_squares: T) -> Option<T> {
+    if !sum_of_squares.is_finite() {
+        return None;
+    }
+    let slack = T::ONE + T::EPSILON * T::from_usize(16);
+    Some(sum_of_squares.sqrt() * slack + T::EPSILON * T::EPSILON)
+}
+
+/// The largest parameter and optimizer-state magnitudes; `None` if any value
+/// is not finite or outside the optimizer's domain.
+struct MagnitudeScan<O, T> {
+    bounds: Option<Magnitudes<T>>,
+    optimizer: core::marker::PhantomData<O>,
+}
+
+impl<O, T: Scalar> MagnitudeScan<O, T> {
+    fn new() -> Self {
+        Self {
+            bounds: Some(Magnitudes {
+                param: T::ZERO,
+                slot: T::ZERO,
+            }),
+            optimizer: core::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for MagnitudeScan<O, T> {
+    fn visit(&mut self, _: TensorId, params: &mut [T], _: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
+        for (&p, s) in params.iter().zip(slots.iter()) {
+            let Some(bounds) = self.bounds.as_mut() else {
+                return Ok(());
+            };
+            let (p, s) = (p.abs(), O::slot_magnitude(s));
+            match s {
+                Some(s) if p.is_finite() => {
+                    bounds.param = if p > bounds.param { p } else { bounds.param };
+                    bounds.slot = if s > bounds.slot { s } else { bounds.slot };
+                }
+                _ => self.bounds = None,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The first non-finite element among the first `rows` rows, as an error.
-fn check_finite<T: Scalar, const M: usize, const N: usize>(
+///
+/// `x·0` is `±0` for finite `x` and NaN otherwise, so one sum of them per
+/// column tells whether all are finite without a branch per value; only then
+/// is the culprit searched for.
+pub(crate) fn check_finite<T: Scalar, const M: usize, const N: usize>(
     m: &Matrix<T, M, N>,
     rows: usize,
     error: fn(usize, usize) -> Error,
 ) -> Result<(), Error> {
+    let mut zeros = [T::ZERO; N];
+    for row in m.as_array().iter().take(rows) {
+        for (z, &x) in zeros.iter_mut().zip(row) {
+            *z += x * T::ZERO;
+        }
+    }
+    if zeros.iter().fold(T::ZERO, |s, &z| s + z).is_finite() {
+        return Ok(());
+    }
     for (r, row) in m.as_array().iter().enumerate().take(rows) {
         if let Some(c) = row.iter().position(|x| !x.is_finite()) {
             return Err(error(r, c));
@@ -352,9 +447,7 @@ struct Commit<O: Optimizer<T>, T: Scalar>(O::Step);
 
 impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for Commit<O, T> {
     fn visit(&mut self, _: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
-            (*p, *s) = O::update(&self.0, *p, g, *s);
-        }
+        O::update_tensor(&self.0, params, grads, slots);
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use core::mem::size_of;
 use core::ops::ControlFlow;
 use core::ops::Range;
 
-use tinymlp::optim::AdamSlot;
+use tinymlp::optim::{AdamSlot, Magnitudes};
 use tinymlp::{
     Adam, Chain, CrossEntropy, Dense, Frozen, Init, Layer, Network, Relu, Rng, Sgd, SgdMomentum, Softmax, Trainer, mlp,
 };
@@ -97,15 +97,17 @@ fn freezing_saves_exactly_the_frozen_layers_tape_gradients_and_optimizer_state()
     assert_eq!(adam, 2 * f);
     let full = size_of::<Trainer<Full, Adam<f32>, CrossEntropy, M>>();
     let frozen = size_of::<Trainer<FineTuned, Adam<f32>, CrossEntropy, M>>();
-    // And each size on its own: weights, optimizer, tape (M rows × every width), gradients, state.
+    // And each size on its own: weights, optimizer, tape (M rows × every width),
+    // gradients, state, and the magnitude bounds the checked step carries.
     let parameters = (FRONT_PARAMETERS + HEAD_PARAMETERS) * f;
+    let fixed = size_of::<Adam<f32>>() + size_of::<Option<Magnitudes<f32>>>();
     assert_eq!(
         full,
-        parameters + size_of::<Adam<f32>>() + M * (16 + 16 + 3) * f + (FRONT_PARAMETERS + HEAD_PARAMETERS) * (f + adam)
+        parameters + fixed + M * (16 + 16 + 3) * f + (FRONT_PARAMETERS + HEAD_PARAMETERS) * (f + adam)
     );
     assert_eq!(
         frozen,
-        parameters + size_of::<Adam<f32>>() + M * (16 + 3) * f + HEAD_PARAMETERS * (f + adam)
+        parameters + fixed + M * (16 + 3) * f + HEAD_PARAMETERS * (f + adam)
     );
     assert_eq!(full - frozen, saving(adam));
 

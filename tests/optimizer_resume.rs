@@ -303,3 +303,41 @@ fn invalid_restored_values_are_refused() {
         },
     );
 }
+
+/// A loaded optimizer state replaces every slot, so what the trainer knew
+/// about the old slots' magnitudes (which lets it skip computing every update
+/// twice) must be forgotten: a loaded first moment large enough to overflow
+/// the next update is refused, not written.
+#[test]
+fn loaded_state_with_an_overflowing_moment_is_refused_not_written() {
+    type Line = mlp!(f32; 1 => 1 Identity);
+    let x = Matrix::from_array([[1.0f32]]);
+    let y = Matrix::from_array([[2.0f32]]);
+    let mut trainer = Trainer::new(Line::xavier(3), Adam::new(10.0), Mse);
+    trainer.step(&x, &y).unwrap(); // moderate values: the next steps are provably finite
+
+    let mut blob = vec![0u8; Trainer::<Line, Adam<f32>, Mse, 1>::OPTIMIZER_STATE_LEN];
+    trainer.optimizer_state_to_bytes(&mut blob).unwrap();
+    // The slots are the last 16 bytes before the CRC: w's (m, v), then b's.
+    let huge = resealed(&blob, |b| {
+        let at = b.len() - 4 - 16;
+        b[at..at + 4].copy_from_slice(&3.0e38f32.to_le_bytes());
+    });
+    trainer.load_optimizer_state(&huge).unwrap();
+    let before = *trainer.network();
+    // m' ≈ 2.7e38 over a denominator of a few units, times a step size of
+    // 10 / (1 − 0.9²) ≈ 53: the update of w overflows.
+    let err = trainer.step(&x, &y).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NonFiniteParameter {
+                layer: 0,
+                tensor: Tensor::Weights,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(trainer.network(), &before);
+}

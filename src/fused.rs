@@ -1,0 +1,160 @@
+//! `FusedTrainer`: the fast path, which applies each optimizer update inside the backward pass and keeps no gradients.
+
+use crate::layer::{DataInput, ParamUpdate};
+use crate::network::Model;
+use crate::optim::{Clip, Optimizer};
+use crate::train::check_finite;
+use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
+
+/// Trains like [`Trainer`](crate::Trainer), but applies each parameter's
+/// optimizer update the moment the backward pass has its gradient, so it keeps
+/// no gradient buffer: it needs one copy of the parameters less RAM, and it
+/// makes one pass fewer over them.
+///
+/// The price is the all-or-nothing guarantee. Inputs, targets,
+/// hyperparameters and the loss are still checked before anything changes,
+/// but an update that overflows is written like any other: if a step's
+/// gradients or updates come out NaN or infinite, the network and optimizer
+/// state are left partly updated and non-finite. On a normal run the two
+/// trainers compute the same updates and end with bit-identical weights.
+/// Clipping by global norm needs every gradient before the first update, so
+/// it is refused with [`Error::Unsupported`].
+///
+/// ```
+/// use tinymlp::{mlp, FusedTrainer, Matrix, Mse, Sgd, Trainer};
+///
+/// type Net = mlp!(f32; 2 => 4 Sigmoid => 1 Sigmoid);
+/// let x = Matrix::from_array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]);
+/// let y = Matrix::from_array([[0.0], [1.0], [1.0], [0.0]]);
+///
+/// let mut fused = FusedTrainer::new(Net::xavier(7), Sgd::new(2.0), Mse);
+/// let mut checked = Trainer::new(Net::xavier(7), Sgd::new(2.0), Mse);
+/// for _ in 0..100 {
+///     fused.step(&x, &y)?;
+///     checked.step(&x, &y)?;
+/// }
+/// assert!(fused.network() == checked.network()); // the same bits
+/// assert!(size_of_val(&fused) < size_of_val(&checked)); // no gradient buffer
+/// # Ok::<(), tinymlp::Error>(())
+/// ```
+pub struct FusedTrainer<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> {
+    network: N,
+    optimizer: O,
+    loss: L,
+    tape: N::Tape<M>,
+    state: N::Slots<O::Slot>,
+}
+
+impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> FusedTrainer<N, O, L, M> {
+    /// A trainer for `network`, with a zeroed tape and optimizer state.
+    pub const fn new(network: N, optimizer: O, loss: L) -> Self {
+        const { assert!(M > 0, "the batch size M must be at least 1") };
+        Self {
+            network,
+            optimizer,
+            loss,
+            tape: Zeroed::ZEROED,
+            state: Zeroed::ZEROED,
+        }
+    }
+
+    /// The network being trained.
+    pub const fn network(&self) -> &N {
+        &self.network
+    }
+
+    /// The network, mutably.
+    pub fn network_mut(&mut self) -> &mut N {
+        &mut self.network
+    }
+
+    /// Ends training and gives the network back.
+    pub fn into_network(self) -> N {
+        self.network
+    }
+
+    /// The optimizer.
+    pub const fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    /// The optimizer, mutably (to change its learning rate, say).
+    pub fn optimizer_mut(&mut self) -> &mut O {
+        &mut self.optimizer
+    }
+
+    /// The loss.
+    pub const fn loss(&self) -> &L {
+        &self.loss
+    }
+
+    /// The optimizer's per-parameter state, in the network's own shape.
+    pub const fn optimizer_state(&self) -> &N::Slots<O::Slot> {
+        &self.state
+    }
+
+    /// Zeroes the optimizer's per-parameter state.
+    pub fn reset_optimizer_state(&mut self) {
+        self.state = Zeroed::ZEROED;
+    }
+}
+
+impl<T, Ls, O, L, const IN: usize, const OUT: usize, const M: usize> FusedTrainer<Network<T, Ls, IN, OUT>, O, L, M>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    O: Optimizer<T>,
+{
+    /// One training step on a full batch: forward, loss, then the backward
+    /// pass with every update applied as soon as its gradient is known.
+    /// Returns the batch's loss before the update.
+    ///
+    /// Refused, with nothing changed: non-finite inputs or targets, an invalid
+    /// hyperparameter, clipping by global norm ([`Error::Unsupported`]), a
+    /// non-finite loss. Not checked: the gradients and updates themselves.
+    pub fn step(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
+        self.step_rows(x, y, M)
+    }
+
+    /// Like [`step`](Self::step) on the first `rows` rows only.
+    pub fn step_rows(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>, rows: usize) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
+        if rows == 0 || rows > M {
+            return Err(Error::BatchRows { rows, capacity: M });
+        }
+        check_finite(x, rows, |row, col| Error::NonFiniteInput { row, col })?;
+        check_finite(y, rows, |row, col| Error::NonFiniteTarget { row, col })?;
+        self.optimizer.validate()?;
+        if let Clip::Norm(_) = self.optimizer.clip() {
+            return Err(Error::Unsupported {
+                what: "clipping by global norm in FusedTrainer: it needs every gradient before the first update; use Trainer",
+            });
+        }
+
+        let layers = self.network.layers_mut();
+        layers.forward_tape(x, rows, &mut self.tape);
+        let loss = L::batch_loss_and_gradient(Ls::tape_output_mut(&mut self.tape), y, rows);
+        if !loss.is_finite() {
+            return Err(Error::NonFiniteLoss);
+        }
+        let mut apply = ApplyUpdate::<O, T>(self.optimizer.prepare(T::ONE));
+        layers.backward(&mut DataInput(x), rows, &mut self.tape, &mut self.state, &mut apply);
+        self.optimizer.finish();
+        Ok(loss)
+    }
+}
+
+/// The backward pass's sink in the fused step: the optimizer update, on the spot.
+struct ApplyUpdate<O: Optimizer<T>, T: Scalar>(O::Step);
+
+impl<T: Scalar, O: Optimizer<T>> ParamUpdate<T, O::Slot> for ApplyUpdate<O, T> {
+    #[inline(always)]
+    fn update(&mut self, param: &mut T, grad: T, slot: &mut O::Slot) {
+        (*param, *slot) = O::update(&self.0, *param, grad, *slot);
+    }
+}

@@ -1,0 +1,441 @@
+//! Register-blocked loops for the dense layer's three products, each summing in one fixed order.
+//!
+//! A dense layer spends its time in three products: the forward
+//! `Z = X·W + b`, the weight gradient `dW = Xᵀ·dZ` and the input gradient
+//! `dX = dZ·Wᵀ`. Written as plain loops, every multiply-accumulate loads and
+//! stores its accumulator; here each product is computed in blocks of up to
+//! [`ROWS`] × [`LANES`] outputs whose accumulators stay in registers for the
+//! whole reduction, so a block costs one load per operand row and column
+//! instead of one per product. The lanes of a block are written out one by
+//! one (see `unrolled!`), so the compiler keeps them in registers even at
+//! opt-level `"s"`, where it does not unroll loops, and vectorises them on
+//! hosts with SIMD.
+//!
+//! Blocking never changes the arithmetic: every output is its own sum, in
+//! ascending index order, starting from zero (the forward pass: from the
+//! bias). Only which outputs are computed side by side differs, so the block
+//! sizes may differ between targets without breaking bit-identity. Tests pin
+//! each kernel bit for bit against the naive loop for every width from 1 to 9.
+
+use crate::layer::ParamUpdate;
+use crate::{Elementwise, Scalar};
+
+/// Outputs per block along a row: as wide as the host's vector registers
+/// allow (8 `f32` in two SSE registers), 4 on 32-bit cores, whose 32
+/// single-precision registers then hold a 4 × 4 block and its operands.
+pub(crate) const LANES: usize = if cfg!(target_arch = "x86_64") { 8 } else { 4 };
+
+/// Rows (or input columns) per block.
+pub(crate) const ROWS: usize = 4;
+
+/// Expands `$body` once for each `$i` in `0..8` with `$i < $n`; with `$n` a
+/// constant after inlining, the untaken copies fold away and the taken ones
+/// are straight-line code with constant indices (no loop to unroll).
+macro_rules! unrolled {
+    ($i:ident < $n:expr => $body:block) => {{
+        unrolled!(@one $i ($n) $body 0);
+        unrolled!(@one $i ($n) $body 1);
+        unrolled!(@one $i ($n) $body 2);
+        unrolled!(@one $i ($n) $body 3);
+        unrolled!(@one $i ($n) $body 4);
+        unrolled!(@one $i ($n) $body 5);
+        unrolled!(@one $i ($n) $body 6);
+        unrolled!(@one $i ($n) $body 7);
+    }};
+    (@one $i:ident ($n:expr) $body:block $value:literal) => {{
+        #[allow(non_upper_case_globals)]
+        const $i: usize = $value;
+        if $i < $n $body
+    }};
+}
+
+/// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
+#[inline(always)]
+pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; M],
+    rows: usize,
+    out: &impl Fn(T) -> T,
+) {
+    let (x, z) = (x.get(..rows).unwrap_or(&[]), z.get_mut(..rows).unwrap_or(&mut []));
+    let (x_blocks, x_tail) = x.as_chunks::<ROWS>();
+    let (z_blocks, z_tail) = z.as_chunks_mut::<ROWS>();
+    for (xb, zb) in x_blocks.iter().zip(z_blocks) {
+        affine_columns::<T, L, ROWS, IN, OUT>(xb, w, b, zb, out);
+    }
+    for (xr, zr) in x_tail.iter().zip(z_tail) {
+        affine_columns::<T, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr), out);
+    }
+}
+
+/// [`affine`] for a block of `R` rows, all columns.
+#[inline(always)]
+fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+    out: &impl Fn(T) -> T,
+) {
+    for block in 0..OUT / L {
+        affine_block::<T, L, R, IN, OUT>(x, w, b, z, block * L, L, out);
+    }
+    if !OUT.is_multiple_of(L) {
+        affine_block::<T, L, R, IN, OUT>(x, w, b, z, OUT - OUT % L, OUT % L, out);
+    }
+}
+
+/// [`affine`] for `R` rows and the `width` columns from `j0`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+    j0: usize,
+    width: usize,
+    out: &impl Fn(T) -> T,
+) {
+    let mut acc = [[T::ZERO; L]; R];
+    unrolled!(l < width => {
+        let bias = b.get(j0 + l).copied().unwrap_or(T::ZERO);
+        unrolled!(r < R => { set(&mut acc, r, l, bias); });
+    });
+    for (k, w_row) in w.iter().enumerate() {
+        unrolled!(r < R => {
+            let xk = x.get(r).and_then(|row| row.get(k)).copied().unwrap_or(T::ZERO);
+            unrolled!(l < width => {
+                let wv = w_row.get(j0 + l).copied().unwrap_or(T::ZERO);
+                add_product(&mut acc, r, l, xk, wv);
+            });
+        });
+    }
+    unrolled!(r < R => {
+        unrolled!(l < width => {
+            if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
+                *z = out(get(&acc, r, l));
+            }
+        });
+    });
+}
+
+/// `dW[k][j] = Σᵣ x[r][k]·dz[r][j]` (ascending `r`, first `rows` rows) for
+/// `k` in `k0 .. k0 + kw`, every `j`, each handed to `update` with its
+/// parameter `w[k][j]` and slot `slots[k][j]` straight from the registers.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn weight_gradient<T, S, U, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    k0: usize,
+    kw: usize,
+    w: &mut [[T; OUT]; IN],
+    slots: &mut [[S; OUT]; IN],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
+    for block in 0..OUT / L {
+        weight_gradient_block::<T, S, U, L, M, IN, OUT>(x, dz, rows, k0, kw, block * L, L, w, slots, update);
+    }
+    if !OUT.is_multiple_of(L) {
+        weight_gradient_block::<T, S, U, L, M, IN, OUT>(x, dz, rows, k0, kw, OUT - OUT % L, OUT % L, w, slots, update);
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    k0: usize,
+    kw: usize,
+    j0: usize,
+    width: usize,
+    w: &mut [[T; OUT]; IN],
+    slots: &mut [[S; OUT]; IN],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
+    let mut acc = [[T::ZERO; L]; ROWS];
+    for (x_row, dz_row) in x.iter().zip(dz).take(rows) {
+        unrolled!(kk < kw => {
+            let xk = x_row.get(k0 + kk).copied().unwrap_or(T::ZERO);
+            unrolled!(l < width => {
+                let d = dz_row.get(j0 + l).copied().unwrap_or(T::ZERO);
+                add_product(&mut acc, kk, l, xk, d);
+            });
+        });
+    }
+    unrolled!(kk < kw => {
+        if let (Some(w_row), Some(s_row)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk)) {
+            unrolled!(l < width => {
+                if let (Some(p), Some(slot)) = (w_row.get_mut(j0 + l), s_row.get_mut(j0 + l)) {
+                    update.update(p, get(&acc, kk, l), slot);
+                }
+            });
+        }
+    });
+}
+
+/// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
+/// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, column-major.
+#[inline(always)]
+pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
+    dz: &[[T; OUT]; M],
+    w: &[[T; OUT]; IN],
+    rows: usize,
+    k0: usize,
+    kw: usize,
+    dx: &mut [[T; M]; ROWS],
+) {
+    let dz = dz.get(..rows).unwrap_or(&[]);
+    let (blocks, tail) = dz.as_chunks::<ROWS>();
+    for (b, dz_block) in blocks.iter().enumerate() {
+        input_gradient_block(dz_block, w, k0, kw, b * ROWS, dx);
+    }
+    for (t, dz_row) in tail.iter().enumerate() {
+        input_gradient_block(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, dx);
+    }
+}
+
+#[inline(always)]
+fn input_gradient_block<T: Scalar, const R: usize, const M: usize, const IN: usize, const OUT: usize>(
+    dz: &[[T; OUT]; R],
+    w: &[[T; OUT]; IN],
+    k0: usize,
+    kw: usize,
+    r0: usize,
+    dx: &mut [[T; M]; ROWS],
+) {
+    let w_rows = w.get(k0..).unwrap_or(&[]);
+    let mut acc = [[T::ZERO; ROWS]; R];
+    for j in 0..OUT {
+        unrolled!(r < R => {
+            let d = dz.get(r).and_then(|row| row.get(j)).copied().unwrap_or(T::ZERO);
+            unrolled!(kk < kw => {
+                let wv = w_rows.get(kk).and_then(|row| row.get(j)).copied().unwrap_or(T::ZERO);
+                add_product(&mut acc, r, kk, d, wv);
+            });
+        });
+    }
+    unrolled!(r < R => {
+        unrolled!(kk < kw => {
+            if let Some(out) = dx.get_mut(kk).and_then(|col| col.get_mut(r0 + r)) {
+                *out = get(&acc, r, kk);
+            }
+        });
+    });
+}
+
+/// `db[j] = Σᵣ dz[r][j]` (ascending `r`, first `rows` rows), each handed to
+/// `update` with its bias `b[j]` and slot `slots[j]`.
+#[inline(always)]
+pub(crate) fn column_sums<T, S, U, const L: usize, const M: usize, const OUT: usize>(
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    b: &mut [T; OUT],
+    slots: &mut [S; OUT],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
+    for block in 0..OUT / L {
+        column_sums_block::<T, S, U, L, M, OUT>(dz, rows, block * L, L, b, slots, update);
+    }
+    if !OUT.is_multiple_of(L) {
+        column_sums_block::<T, S, U, L, M, OUT>(dz, rows, OUT - OUT % L, OUT % L, b, slots, update);
+    }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    j0: usize,
+    width: usize,
+    b: &mut [T; OUT],
+    slots: &mut [S; OUT],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
+    let mut acc = [T::ZERO; L];
+    for dz_row in dz.iter().take(rows) {
+        unrolled!(l < width => {
+            if let (Some(a), Some(&d)) = (acc.get_mut(l), dz_row.get(j0 + l)) {
+                *a += d;
+            }
+        });
+    }
+    unrolled!(l < width => {
+        if let (Some(p), Some(slot), Some(&g)) = (b.get_mut(j0 + l), slots.get_mut(j0 + l), acc.get(l)) {
+            update.update(p, g, slot);
+        }
+    });
+}
+
+/// `a[r][k0 + kk] = da[kk][r] · g'(a[r][k0 + kk])` for `kk < kw`, `r < rows`:
+/// a hidden layer's output `A` becomes its `dZ` in place.
+#[inline(always)]
+pub(crate) fn scale_by_derivative<T: Scalar, G: Elementwise, const M: usize, const N: usize, const K: usize>(
+    a: &mut [[T; N]; M],
+    rows: usize,
+    k0: usize,
+    kw: usize,
+    da: &[[T; M]; K],
+) {
+    for (r, row) in a.iter_mut().enumerate().take(rows) {
+        unrolled!(kk < kw => {
+            let d = da.get(kk).and_then(|col| col.get(r)).copied().unwrap_or(T::ZERO);
+            if let Some(a) = row.get_mut(k0 + kk) {
+                *a = d * G::derivative(*a);
+            }
+        });
+    }
+}
+
+#[inline(always)]
+fn get<T: Scalar, const R: usize, const C: usize>(acc: &[[T; C]; R], r: usize, c: usize) -> T {
+    acc.get(r).and_then(|row| row.get(c)).copied().unwrap_or(T::ZERO)
+}
+
+#[inline(always)]
+fn set<T: Scalar, const R: usize, const C: usize>(acc: &mut [[T; C]; R], r: usize, c: usize, value: T) {
+    if let Some(a) = acc.get_mut(r).and_then(|row| row.get_mut(c)) {
+        *a = value;
+    }
+}
+
+/// `acc[r][c] += a·b`: a multiply, then an add (never fused).
+#[inline(always)]
+fn add_product<T: Scalar, const R: usize, const C: usize>(acc: &mut [[T; C]; R], r: usize, c: usize, a: T, b: T) {
+    if let Some(s) = acc.get_mut(r).and_then(|row| row.get_mut(c)) {
+        *s += a * b;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::needless_range_loop)] // the reference loops spell out their indices
+mod tests {
+    use super::*;
+
+    /// Stores each gradient in its slot.
+    struct Store;
+
+    impl ParamUpdate<f32, f32> for Store {
+        fn update(&mut self, _: &mut f32, grad: f32, slot: &mut f32) {
+            *slot = grad;
+        }
+    }
+
+    /// Values whose products and sums round, so a change of order shows.
+    fn value(seed: usize, i: usize, j: usize) -> f32 {
+        let h = (seed * 7919 + i * 104_729 + j * 1_299_709) % 1_000_003;
+        (h as f32 / 1_000_003.0 - 0.5) * 3.7
+    }
+
+    fn matrix<const R: usize, const C: usize>(seed: usize) -> [[f32; C]; R] {
+        core::array::from_fn(|i| core::array::from_fn(|j| value(seed, i, j)))
+    }
+
+    fn check_shape<const L: usize, const M: usize, const IN: usize, const OUT: usize>() {
+        let x: [[f32; IN]; M] = matrix(1);
+        let w: [[f32; OUT]; IN] = matrix(2);
+        let b: [f32; OUT] = matrix::<1, OUT>(3)[0];
+        let dz: [[f32; OUT]; M] = matrix(4);
+        for rows in [M, M.saturating_sub(1), 1] {
+            // Forward, against the plain loop in the same order.
+            let mut z = [[f32::NAN; OUT]; M];
+            affine::<f32, L, M, IN, OUT>(&x, &w, &b, &mut z, rows, &|z| z);
+            for r in 0..M {
+                for j in 0..OUT {
+                    if r < rows {
+                        let mut s = b[j];
+                        for k in 0..IN {
+                            s += x[r][k] * w[k][j];
+                        }
+                        assert_eq!(z[r][j].to_bits(), s.to_bits(), "z[{r}][{j}] M={M} IN={IN} OUT={OUT}");
+                    } else {
+                        assert!(z[r][j].is_nan(), "row {r} beyond {rows} was written");
+                    }
+                }
+            }
+            // Weight gradient, every block of input columns.
+            let mut dw = [[f32::NAN; OUT]; IN];
+            for k0 in (0..IN).step_by(ROWS) {
+                let kw = ROWS.min(IN - k0);
+                let mut params = w;
+                weight_gradient::<f32, f32, _, L, M, IN, OUT>(&x, &dz, rows, k0, kw, &mut params, &mut dw, &mut Store);
+            }
+            for k in 0..IN {
+                for j in 0..OUT {
+                    let mut s = 0.0f32;
+                    for r in 0..rows {
+                        s += x[r][k] * dz[r][j];
+                    }
+                    assert_eq!(dw[k][j].to_bits(), s.to_bits(), "dw[{k}][{j}]");
+                }
+            }
+            // Input gradient.
+            for k0 in (0..IN).step_by(ROWS) {
+                let kw = ROWS.min(IN - k0);
+                let mut dx = [[f32::NAN; M]; ROWS];
+                input_gradient(&dz, &w, rows, k0, kw, &mut dx);
+                for kk in 0..kw {
+                    for r in 0..rows {
+                        let mut s = 0.0f32;
+                        for j in 0..OUT {
+                            s += dz[r][j] * w[k0 + kk][j];
+                        }
+                        assert_eq!(dx[kk][r].to_bits(), s.to_bits(), "dx[{}][{r}]", k0 + kk);
+                    }
+                }
+            }
+            // Bias gradient.
+            let mut db = [f32::NAN; OUT];
+            let mut bias = b;
+            column_sums::<f32, f32, _, L, M, OUT>(&dz, rows, &mut bias, &mut db, &mut Store);
+            for j in 0..OUT {
+                let mut s = 0.0f32;
+                for r in 0..rows {
+                    s += dz[r][j];
+                }
+                assert_eq!(db[j].to_bits(), s.to_bits(), "db[{j}]");
+            }
+        }
+    }
+
+    fn check_shapes<const L: usize>() {
+        check_shape::<L, 1, 1, 1>();
+        check_shape::<L, 4, 2, 1>();
+        check_shape::<L, 8, 4, 16>();
+        check_shape::<L, 8, 16, 3>();
+        check_shape::<L, 5, 9, 9>();
+        check_shape::<L, 9, 7, 10>();
+        check_shape::<L, 16, 6, 17>();
+        check_shape::<L, 3, 5, 2>();
+        check_shape::<L, 2, 3, 8>();
+        check_shape::<L, 7, 8, 4>();
+        check_shape::<L, 6, 5, 7>();
+    }
+
+    /// Both block widths in use (8 lanes on x86-64, 4 elsewhere), on this host.
+    #[test]
+    fn blocked_products_equal_the_plain_loops_bit_for_bit() {
+        check_shapes::<4>();
+        check_shapes::<8>();
+        check_shapes::<3>();
+    }
+}
