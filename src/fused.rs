@@ -18,7 +18,10 @@ use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
 /// state are left partly updated and non-finite. On a normal run the two
 /// trainers compute the same updates and end with bit-identical weights.
 /// Clipping by global norm needs every gradient before the first update, so
-/// it is refused with [`Error::Unsupported`].
+/// it is refused with [`Error::Unsupported`]. Like a `Trainer`, it can be a
+/// `static` built by the `const fn` [`new`](Self::new) (an image in flash) or
+/// initialised with [`Zeroed::ZEROED`] (in `.bss`, set up at run time; see
+/// [`Trainer`](crate::Trainer#a-trainer-in-a-static-a-flash-image-or-zeros-set-up-at-run-time)).
 ///
 /// ```
 /// use tinymlp::{mlp, FusedTrainer, Matrix, Mse, Sgd, Trainer};
@@ -43,6 +46,27 @@ pub struct FusedTrainer<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> {
     loss: L,
     tape: N::Tape<M>,
     state: N::Slots<O::Slot>,
+}
+
+/// All zeros, as [`Trainer`](crate::Trainer)'s `ZEROED`: a placeholder for
+/// a `static` in `.bss`, whose optimizer and weights are set at run time; a
+/// step before the optimizer is set is refused.
+impl<N, O, L, const M: usize> Zeroed for FusedTrainer<N, O, L, M>
+where
+    N: Model + Zeroed,
+    O: Optimizer<N::Scalar> + Zeroed,
+    L: Zeroed,
+{
+    const ZEROED: Self = {
+        const { assert!(M > 0, "the batch size M must be at least 1") };
+        Self {
+            network: N::ZEROED,
+            optimizer: O::ZEROED,
+            loss: L::ZEROED,
+            tape: Zeroed::ZEROED,
+            state: Zeroed::ZEROED,
+        }
+    };
 }
 
 impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> FusedTrainer<N, O, L, M> {

@@ -17,7 +17,7 @@
 //! divided by the number of outputs.
 
 use crate::activation::row_max;
-use crate::{Activation, Elementwise, Matrix, Scalar, Sigmoid, Softmax};
+use crate::{Activation, Elementwise, Matrix, Scalar, Sigmoid, Softmax, Zeroed};
 
 /// A loss for networks whose output activation is `G`.
 #[diagnostic::on_unimplemented(
@@ -51,6 +51,11 @@ pub trait Loss<G: Activation>: Copy + Default + core::fmt::Debug {
 /// divided by the batch size only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mse;
+
+/// Zero-sized: lets a trainer using it be [`Zeroed`].
+impl Zeroed for Mse {
+    const ZEROED: Self = Mse;
+}
 
 impl<G: Activation> Loss<G> for Mse {
     #[inline]
@@ -87,6 +92,11 @@ impl<G: Activation> Loss<G> for Mse {
 /// `(A·rowsum(Y) − Y)/m`, which is the familiar `(A − Y)/m` when they do.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CrossEntropy;
+
+/// Zero-sized: lets a trainer using it be [`Zeroed`].
+impl Zeroed for CrossEntropy {
+    const ZEROED: Self = CrossEntropy;
+}
 
 impl Loss<Softmax> for CrossEntropy {
     #[inline]
@@ -146,6 +156,11 @@ impl Loss<Softmax> for CrossEntropy {
 /// divided by the batch size.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BinaryCrossEntropy;
+
+/// Zero-sized: lets a trainer using it be [`Zeroed`].
+impl Zeroed for BinaryCrossEntropy {
+    const ZEROED: Self = BinaryCrossEntropy;
+}
 
 impl Loss<Sigmoid> for BinaryCrossEntropy {
     #[inline]

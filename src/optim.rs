@@ -226,11 +226,39 @@ fn check_common<T: Scalar>(lr: T, weight_decay: T, clip: Clip<T>) -> Result<(), 
 /// let sgd = Sgd::new(0.5f32).weight_decay(1e-4);
 /// let with_momentum = Sgd::new(0.1f32).momentum(0.9).nesterov(true);
 /// ```
+///
+/// [`Zeroed::ZEROED`] is a placeholder, not an optimizer (see
+/// [`PLACEHOLDER_LR`]): a step with it is refused.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sgd<T> {
     lr: T,
     weight_decay: T,
     clip: Clip<T>,
+    /// `false` only in the all-zero placeholder. Every value of the other
+    /// fields is a configuration someone may want (a learning rate of zero
+    /// computes gradients and changes nothing), so refusing the placeholder
+    /// takes a field of its own.
+    configured: bool,
+}
+
+/// The name [`Error::InvalidHyperparameter`] gives when a step is attempted
+/// with the all-zero placeholder [`Sgd`] or [`SgdMomentum`]
+/// ([`Zeroed::ZEROED`]), whose learning rate was never set.
+pub const PLACEHOLDER_LR: &str = "lr (never set: the optimizer is the all-zero placeholder)";
+
+/// All zeros, so a trainer holding it can be a `static` in `.bss`: a
+/// placeholder to be replaced (through `optimizer_mut`) before training. A
+/// step with it is refused with [`Error::InvalidHyperparameter`] named
+/// [`PLACEHOLDER_LR`], so a forgotten set-up is an error, never a run that
+/// silently learns nothing. (`Sgd::new(0.0)`, by contrast, is a valid
+/// optimizer that computes gradients and changes no parameter.)
+impl<T: Scalar> Zeroed for Sgd<T> {
+    const ZEROED: Self = Self {
+        lr: T::ZERO,
+        weight_decay: T::ZERO,
+        clip: Clip::None,
+        configured: false,
+    };
 }
 
 impl<T: Scalar> Sgd<T> {
@@ -240,6 +268,7 @@ impl<T: Scalar> Sgd<T> {
             lr,
             weight_decay: T::ZERO,
             clip: Clip::None,
+            configured: true,
         }
     }
 
@@ -291,6 +320,12 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
     }
 
     fn validate(&self) -> Result<(), Error> {
+        if !self.configured {
+            return Err(Error::InvalidHyperparameter {
+                name: PLACEHOLDER_LR,
+                value: self.lr.to_f64(),
+            });
+        }
         check_common(self.lr, self.weight_decay, self.clip)
     }
 
@@ -337,11 +372,24 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
 /// SGD with momentum, optionally Nesterov, as PyTorch's `torch.optim.SGD`
 /// (dampening 0): `v = μ·v + g`; then `p −= lr·v`, or with Nesterov
 /// `p −= lr·(g + μ·v)`. One velocity per parameter.
+///
+/// [`Zeroed::ZEROED`] is a placeholder, refused like [`Sgd`]'s.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdMomentum<T> {
     sgd: Sgd<T>,
     momentum: T,
     nesterov: bool,
+}
+
+/// All zeros, a placeholder for a trainer in `.bss`: a step with it is
+/// refused with [`Error::InvalidHyperparameter`] named [`PLACEHOLDER_LR`],
+/// as for [`Sgd`].
+impl<T: Scalar> Zeroed for SgdMomentum<T> {
+    const ZEROED: Self = Self {
+        sgd: Sgd::ZEROED,
+        momentum: T::ZERO,
+        nesterov: false,
+    };
 }
 
 impl<T: Scalar> SgdMomentum<T> {
@@ -489,6 +537,8 @@ fn adam_rule<T: Scalar>(step: &AdamStep<T>, param: T, g: T, slot: AdamSlot<T>) -
 /// `β₁ᵗ` and `β₂ᵗ` are kept as running products in `T`, so bias corrections
 /// agree with PyTorch's (computed in `f64`) to rounding, not bit for bit.
 /// Defaults: `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
+///
+/// [`Zeroed::ZEROED`] is a placeholder whose `ε = 0` is refused.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Adam<T> {
     lr: T,
@@ -500,6 +550,24 @@ pub struct Adam<T> {
     beta1_power: T,
     beta2_power: T,
     steps: u32,
+}
+
+/// All zeros, so a trainer holding it can be a `static` in `.bss`: a
+/// placeholder to be replaced (through `optimizer_mut`) before training. Its
+/// `ε` is 0, which validation refuses, so a step with it fails with
+/// [`Error::InvalidHyperparameter`] named `"eps"` and changes nothing.
+impl<T: Scalar> Zeroed for Adam<T> {
+    const ZEROED: Self = Self {
+        lr: T::ZERO,
+        beta1: T::ZERO,
+        beta2: T::ZERO,
+        eps: T::ZERO,
+        weight_decay: T::ZERO,
+        clip: Clip::None,
+        beta1_power: T::ZERO,
+        beta2_power: T::ZERO,
+        steps: 0,
+    };
 }
 
 impl<T: Scalar> Adam<T> {
@@ -666,7 +734,12 @@ impl<T: Scalar> Sgd<T> {
 
     /// The inverse of [`parts`](Self::parts).
     pub(crate) const fn from_parts(lr: T, weight_decay: T, clip: Clip<T>) -> Self {
-        Self { lr, weight_decay, clip }
+        Self {
+            lr,
+            weight_decay,
+            clip,
+            configured: true,
+        }
     }
 }
 

@@ -10,8 +10,9 @@ use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
 /// It owns the network, the optimizer and its per-parameter state, the
 /// training tape (each layer's activations for a batch of `M`) and the
 /// gradients. All of it is sized at compile time: `size_of::<Trainer<…>>()` is
-/// the whole memory cost of training, and [`Trainer::new`] is a `const fn`, so
-/// a trainer can be a `static` that is never built on the stack.
+/// the whole memory cost of training, and a trainer can be a `static` that is
+/// never built on the stack, initialised by the `const fn` [`Trainer::new`] or
+/// with all zeros ([`Zeroed::ZEROED`], see below).
 ///
 /// ```
 /// use tinymlp::{mlp, Matrix, Mse, Sgd, Trainer};
@@ -26,6 +27,47 @@ use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
 ///     trainer.step(&x, &y)?;
 /// }
 /// assert!(trainer.step(&x, &y)? < first / 10.0);
+/// # Ok::<(), tinymlp::Error>(())
+/// ```
+///
+/// # A trainer in a `static`: a flash image, or zeros set up at run time
+///
+/// Both ways keep the trainer off the stack; they differ in where its first
+/// bytes come from.
+///
+/// - `static TRAINER: T = Trainer::new(…)` (a `const fn`, with a `const`
+///   network) is an image the compiler builds. The optimizer's
+///   hyperparameters are not zero, so the linker puts the whole trainer in
+///   `.data`: every byte of it, the zeroed buffers included, is stored in
+///   flash and copied to RAM at start-up (7.6 KB of flash for a 4-16-16-3
+///   Adam trainer with batch 8). Nothing needs setting up; use it when flash
+///   is plentiful or the trainer small.
+/// - `static TRAINER: T = Zeroed::ZEROED` is all zeros, so it goes to `.bss`
+///   and costs no flash. The program sets the optimizer and the initial
+///   weights before the first step (the network's weights then come from a
+///   `const` in flash, or from [`Network::initialize`] with no flash at all).
+///   Until the optimizer is set, every step is refused with
+///   [`Error::InvalidHyperparameter`] (the zero optimizers are placeholders
+///   that fail validation), so a forgotten set-up cannot train silently.
+///
+/// ```
+/// use tinymlp::{mlp, Adam, CrossEntropy, Error, Matrix, Trainer, Zeroed};
+///
+/// type Net = mlp!(f32; 4 => 16 Relu => 3 Softmax);
+/// type Fit = Trainer<Net, Adam<f32>, CrossEntropy, 8>;
+/// // On a device: `static mut TRAINER: Fit = Zeroed::ZEROED;` (in `.bss`).
+/// let mut trainer = Fit::ZEROED;
+/// let x = Matrix::from_array([[0.5, -0.25, 1.0, 0.0]; 8]);
+/// let y = Matrix::from_array([[0.0, 0.0, 1.0]; 8]);
+/// assert!(matches!(
+///     trainer.step(&x, &y),
+///     Err(Error::InvalidHyperparameter { name: "eps", .. })
+/// ));
+///
+/// *trainer.optimizer_mut() = Adam::with_betas(0.01, 0.9, 0.999, 1e-7);
+/// *trainer.network_mut() = Net::xavier(1);
+/// let first = trainer.step(&x, &y)?;
+/// assert!(trainer.step(&x, &y)? < first);
 /// # Ok::<(), tinymlp::Error>(())
 /// ```
 ///
@@ -67,6 +109,30 @@ pub struct Trainer<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> {
     /// to step (see `step_rows`); `None` when unknown. Everything that can
     /// change the network or the state from outside a step must reset it.
     bounds: Option<Magnitudes<N::Scalar>>,
+}
+
+/// All zeros: a network of zeros, the optimizer's placeholder (a step with it
+/// is refused with [`Error::InvalidHyperparameter`]) and empty buffers. A
+/// `static` initialised with it sits in `.bss`; set the optimizer and the
+/// initial weights at run time (see [`Trainer`]).
+impl<N, O, L, const M: usize> Zeroed for Trainer<N, O, L, M>
+where
+    N: Model + Zeroed,
+    O: Optimizer<N::Scalar> + Zeroed,
+    L: Zeroed,
+{
+    const ZEROED: Self = {
+        const { assert!(M > 0, "the batch size M must be at least 1") };
+        Self {
+            network: N::ZEROED,
+            optimizer: O::ZEROED,
+            loss: L::ZEROED,
+            tape: Zeroed::ZEROED,
+            gradients: Zeroed::ZEROED,
+            state: Zeroed::ZEROED,
+            bounds: None,
+        }
+    };
 }
 
 impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> Trainer<N, O, L, M> {

@@ -13,6 +13,7 @@ mod runs;
 
 use runs::checksum::{Fnv1a, weights_checksum};
 use runs::{Probe, classifier, sensor, xor};
+use tinymlp::Zeroed;
 
 /// Records the loss of every reported epoch.
 #[derive(Default)]
@@ -91,7 +92,8 @@ fn xorshift_matches_marsaglias_recurrence() {
 
 #[test]
 fn xor_run_learns_the_truth_table() {
-    let mut trainer = xor::trainer();
+    // As on the device: an all-zero trainer that the run sets up.
+    let mut trainer = xor::XorTrainer::ZEROED;
     let mut losses = Losses::default();
     let last = xor::run(&mut trainer, &mut losses).unwrap();
     let net = trainer.network();
@@ -108,13 +110,9 @@ fn xor_run_learns_the_truth_table() {
     println!("checksum xor {:#018x}", weights_checksum(net));
 }
 
-#[test]
-fn classifier_run_learns_the_argmax_rule() {
-    let mut trainer = classifier::trainer();
-    let mut losses = Losses::default();
-    classifier::run(&mut trainer, &mut losses).unwrap();
-    let net = trainer.network();
-    // The rule, computed here from the features: the largest of the first three.
+/// How many of the 64 samples `net` labels with the largest of the first
+/// three features (the rule, computed here from the features).
+fn argmax_rule_correct(net: &classifier::Classifier) -> usize {
     let mut correct = 0;
     for (xs, ys) in classifier::DATASET.x.iter().zip(&classifier::DATASET.y) {
         for (x, y) in xs.as_array().iter().zip(ys.as_array()) {
@@ -126,10 +124,54 @@ fn classifier_run_learns_the_argmax_rule() {
             correct += usize::from(got == want);
         }
     }
+    correct
+}
+
+#[test]
+fn classifier_run_learns_the_argmax_rule() {
+    let mut trainer = Box::new(classifier::ClassifierTrainer::ZEROED);
+    let mut losses = Losses::default();
+    classifier::run(&mut trainer, &mut losses).unwrap();
+    let net = trainer.network();
+    let correct = argmax_rule_correct(net);
     assert_eq!(correct, classifier::correct(net));
     assert!(correct >= 60, "{correct}/64 correct; losses {:?}", losses.0);
     assert!(losses.0[0] > 3.0 * losses.0.last().unwrap(), "{:?}", losses.0);
     println!("checksum classifier {:#018x}", weights_checksum(net));
+}
+
+#[test]
+fn fused_classifier_run_learns_and_ends_with_the_checked_runs_bits() {
+    let mut fused = Box::new(classifier::FusedClassifierTrainer::ZEROED);
+    let mut fused_losses = Losses::default();
+    classifier::run_fused(&mut fused, &mut fused_losses).unwrap();
+    let net = fused.network();
+    let correct = argmax_rule_correct(net);
+    assert_eq!(correct, classifier::correct(net));
+    assert!(correct >= 60, "{correct}/64 correct; losses {:?}", fused_losses.0);
+
+    // No overflow on this run, so the fused updates are the checked step's,
+    // in the same order: every epoch loss and every weight bit agree.
+    let mut checked = Box::new(classifier::ClassifierTrainer::ZEROED);
+    let mut checked_losses = Losses::default();
+    classifier::run(&mut checked, &mut checked_losses).unwrap();
+    let bits = |l: &Losses| l.0.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&fused_losses), bits(&checked_losses));
+    assert!(net == checked.network());
+    assert_eq!(weights_checksum(net), weights_checksum(checked.network()));
+    println!("checksum classifier-fused {:#018x}", weights_checksum(net));
+}
+
+#[test]
+fn a_run_starts_from_its_initial_state_whatever_the_trainer_held() {
+    // The firmware's trainers are all zeros; a run must not depend on that.
+    let mut reused = Box::new(classifier::ClassifierTrainer::ZEROED);
+    classifier::run(&mut reused, &mut runs::Silent).unwrap();
+    classifier::run(&mut reused, &mut runs::Silent).unwrap();
+    let mut fresh = Box::new(classifier::ClassifierTrainer::ZEROED);
+    classifier::run(&mut fresh, &mut runs::Silent).unwrap();
+    assert!(reused.network() == fresh.network());
+    assert_eq!(reused.optimizer(), fresh.optimizer());
 }
 
 /// The thermistor's temperature from its divider ratio, from the β equation in `f64`.
@@ -140,15 +182,16 @@ fn exact_celsius(ratio: f64) -> f64 {
 
 #[test]
 fn sensor_run_learns_the_thermistor_curve() {
+    let mut trainer = Box::new(sensor::CalibrationTrainer::ZEROED);
     let mut device = Box::new(sensor::OnlineCalibration::new());
     let mut losses = Losses::default();
-    let trained = sensor::run(&mut device, &mut losses).unwrap();
+    let trained = sensor::run(&mut trainer, &mut device, &mut losses).unwrap();
     // 240 trainings of 2 epochs, each over a full buffer of 64 in batches of 8.
     assert_eq!(trained.steps, 240 * 2 * 8);
     assert_eq!(losses.0.len(), 240 * 2);
     assert_eq!(losses.0.last(), Some(&trained.loss));
     assert!(losses.0[0] > 100.0 * trained.loss, "{:?}", losses.0);
-    let net = device.trainer.network();
+    let net = trainer.network();
     let mut worst: f64 = 0.0;
     let mut squared = 0.0;
     let mut n = 0.0;
@@ -174,8 +217,9 @@ fn sensor_run_learns_the_thermistor_curve() {
 
 #[test]
 fn sensor_run_ends_with_the_newest_samples_of_the_stream_in_its_buffer() {
+    let mut trainer = Box::new(sensor::CalibrationTrainer::ZEROED);
     let mut device = Box::new(sensor::OnlineCalibration::new());
-    sensor::run(&mut device, &mut runs::Silent).unwrap();
+    sensor::run(&mut trainer, &mut device, &mut runs::Silent).unwrap();
     // The buffer is filled with 64 readings, then 16 more arrive before each of
     // the other 239 trainings: 3,888 readings, of which the last 64 remain.
     let mut stream = sensor::Thermistor::new(7);

@@ -7,12 +7,15 @@
 #     it links only if no panic is reachable; runs it (exit 0 = converged);
 #  4. runs the same training runs on the host (tests/device_twin.rs, same
 #     source) and requires every weights checksum printed by the firmware, at
-#     both opt-levels, to equal the host's.
+#     both opt-levels, to equal the host's (the host test also requires the
+#     fused run's checksum to equal the checked run's);
+#  5. requires every trainer `static` (a symbol named *TRAINER) to be in .bss:
+#     all zeros, so it costs no flash.
 # Environment: OPT (default "s 3"), MCU_CARGO_HOME.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools/firmware.sh"
 OPT="${OPT:-s 3}"
-trainers=(train-xor train-classifier train-sensor)
+trainers=(train-xor train-classifier train-classifier-fused train-sensor)
 logs="$fw_target/check"
 mkdir -p "$logs"
 fw_plugin_build
@@ -20,7 +23,7 @@ fw_plugin_build
 echo "--- host: the same runs, from the same source (cargo test --test device_twin)"
 (cd "$fw_repo" && cargo test --test device_twin -- --nocapture --test-threads=1) >"$logs/host.txt" 2>&1 \
     || { cat "$logs/host.txt"; echo "host runs: FAILED"; exit 1; }
-grep -o 'checksum [a-z]* 0x[0-9a-f]*' "$logs/host.txt" | sort >"$logs/host.checksums"
+grep -o 'checksum [a-z-]* 0x[0-9a-f]*' "$logs/host.txt" | sort >"$logs/host.checksums"
 cat "$logs/host.checksums"
 [ "$(wc -l <"$logs/host.checksums")" = "${#trainers[@]}" ] \
     || { cat "$logs/host.txt"; echo "host runs: expected ${#trainers[@]} checksums"; exit 1; }
@@ -40,6 +43,7 @@ for opt in $OPT; do
             cat "$out"; echo "$bin: FAILED (exit status $status)"; fail=1
         fi
         grep '^checksum ' "$out" >>"$logs/device-$opt.checksums" || true
+        fw_trainers_in_bss "$(fw_elf "$opt" "$bin")" || fail=1
     done
     sort -o "$logs/device-$opt.checksums" "$logs/device-$opt.checksums"
     if diff -u "$logs/host.checksums" "$logs/device-$opt.checksums"; then
@@ -51,8 +55,9 @@ for opt in $OPT; do
     echo "--- no panic path, opt-level $opt: train-silent links only if no panic is reachable"
     if fw_build "$opt" train-silent 2>"$logs/silent-$opt.log"; then
         status=0; fw_run "$(fw_elf "$opt" train-silent)" "$logs/train-silent-$opt.txt" /dev/null || status=$?
+        fw_trainers_in_bss "$(fw_elf "$opt" train-silent)" || status="trainers not in .bss"
         if [ "$status" = 0 ]; then
-            echo "train-silent: links, exit 0 (all three runs converged)"
+            echo "train-silent: links, exit 0 (all four runs converged)"
         else
             cat "$logs/train-silent-$opt.txt"; echo "train-silent: FAILED (exit status $status)"; fail=1
         fi

@@ -56,7 +56,10 @@ where
     /// Save the network alongside it with
     /// [`Network::to_bytes`](crate::Network::to_bytes): restoring both resumes
     /// training bit for bit. Writes nothing and fails if `out` is too short
-    /// ([`Error::BufferTooSmall`]) or a value is NaN or infinite.
+    /// ([`Error::BufferTooSmall`]), a value is NaN or infinite, or a
+    /// hyperparameter is one a step would refuse
+    /// ([`Error::InvalidHyperparameter`]; loading would refuse it too), as
+    /// in the all-zero placeholder optimizers.
     pub fn optimizer_state_to_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
         check_room(out, Self::OPTIMIZER_STATE_LEN)?;
         let layout = layout_of::<T, O>()?;
@@ -65,6 +68,7 @@ where
         let frozen_field = narrow(Ls::LAYERS - Ls::TRAINABLE_LAYERS)?;
         check_saveable(self.network(), false)?;
         self.check_state_finite()?;
+        self.optimizer().validate()?;
 
         write_sealed::<T>(out, OPTIMIZER_MAGIC, len_field, |w| {
             w.u32(layers_field);

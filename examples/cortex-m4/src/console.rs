@@ -1,13 +1,16 @@
 //! Printing over semihosting with integer formatting only (no float-formatting code in the image).
 
 use core::fmt;
+use core::mem::size_of;
 
 use cortex_m_semihosting::hprintln;
 
-use tinymlp::Error;
+use tinymlp::optim::AdamSlot;
+use tinymlp::{Adam, Error, Model};
 
 use crate::board::StepProbe;
 use crate::runs::Probe;
+use crate::runs::classifier::{BATCH, Classifier, Dataset};
 
 /// A non-negative `f32` printed with six decimals using integer formatting
 /// only; `core`'s float formatting would add about 10 KB of code.
@@ -62,6 +65,24 @@ pub fn report_stack(name: &str, (bytes, lower_bound): (usize, bool)) {
         bytes,
         name
     );
+}
+
+/// Prints where a 4-16-16-3 trainer's RAM goes (`size_of` of each part, its
+/// gradient buffer if it has one, and of the whole trainer) and the training
+/// data's size, in the lines `footprint.sh` parses.
+pub fn report_classifier_ram(trainer_bytes: usize, gradient_bytes: Option<usize>) {
+    hprintln!("ram network_bytes: {}", size_of::<Classifier>());
+    hprintln!(
+        "ram adam_state_bytes: {}",
+        size_of::<<Classifier as Model>::Slots<AdamSlot<f32>>>()
+    );
+    if let Some(bytes) = gradient_bytes {
+        hprintln!("ram gradient_bytes: {}", bytes);
+    }
+    hprintln!("ram tape_bytes: {}", size_of::<<Classifier as Model>::Tape<BATCH>>());
+    hprintln!("ram optimizer_bytes: {}", size_of::<Adam<f32>>());
+    hprintln!("ram trainer_bytes: {}", trainer_bytes);
+    hprintln!("flash dataset_bytes: {}", size_of::<Dataset>());
 }
 
 /// Prints a failed step's error with integer formatting only.

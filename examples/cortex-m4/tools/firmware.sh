@@ -78,3 +78,18 @@ fw_run() {
 fw_windows() {
     awk '$1=="window" { printf "%s%s", sep, $3; sep = " " } END { print "" }' "$1"
 }
+
+# fw_trainers_in_bss ELF: succeeds when the ELF has trainer statics (symbols
+# whose demangled name ends in TRAINER) and every one is in .bss (nm type b/B);
+# prints where each is, and the offenders.
+fw_trainers_in_bss() {
+    local elf="$1" found
+    found="$(arm-none-eabi-nm -C -S -t d "$elf" | awk '$NF ~ /TRAINER$/ { print $3, $2 + 0, $NF }')"
+    if [ -z "$found" ]; then
+        echo "$(basename "$elf"): no trainer static (*TRAINER) found"; return 1
+    fi
+    if awk '$1 !~ /^[bB]$/ { bad = 1 } END { exit !bad }' <<<"$found"; then
+        echo "$(basename "$elf"): trainer statics outside .bss:"; awk '$1 !~ /^[bB]$/' <<<"$found"; return 1
+    fi
+    echo "$(basename "$elf"): in .bss: $(awk '{ printf "%s%s (%d bytes)", sep, $3, $2; sep = ", " }' <<<"$found")"
+}

@@ -4,18 +4,22 @@
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
+use tinymlp::Zeroed;
 use tinymlp_cortex_m4::board::{self, EXIT_PANIC};
 use tinymlp_cortex_m4::console::Fixed;
 use tinymlp_cortex_m4::printed_run;
 use tinymlp_cortex_m4::runs::checksum::weights_checksum;
-use tinymlp_cortex_m4::runs::sensor::{self, MAX_RMS_CELSIUS, OnlineCalibration};
+use tinymlp_cortex_m4::runs::sensor::{self, CalibrationTrainer, MAX_RMS_CELSIUS, OnlineCalibration};
 
 #[entry]
 fn main() -> ! {
-    // cortex-m-rt turns this into a `&'static mut`: nothing of it lives on the stack.
+    // cortex-m-rt turns these into `&'static mut`s: nothing of them lives on
+    // the stack. The trainer is all zeros, so it sits in `.bss`; the run sets
+    // it up. The device's seeds and buffer are an image in `.data`.
+    static mut TRAINER: CalibrationTrainer = Zeroed::ZEROED;
     static mut DEVICE: OnlineCalibration = OnlineCalibration::new();
-    let trained = printed_run::train("train-sensor", |console| sensor::run(DEVICE, console));
-    let network = DEVICE.trainer.network();
+    let trained = printed_run::train("train-sensor", |console| sensor::run(TRAINER, DEVICE, console));
+    let network = TRAINER.network();
     let rms = sensor::rms_error_celsius(network);
     hprintln!("measured_window_steps: {}", sensor::STEPS_PER_TRAINING);
     hprintln!("steps {}", trained.steps);

@@ -4,6 +4,7 @@
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
+use tinymlp::Zeroed;
 use tinymlp_cortex_m4::board::{self, EXIT_PANIC};
 use tinymlp_cortex_m4::console::Fixed;
 use tinymlp_cortex_m4::printed_run;
@@ -12,8 +13,9 @@ use tinymlp_cortex_m4::runs::xor;
 
 #[entry]
 fn main() -> ! {
-    // cortex-m-rt turns this into a `&'static mut`: the trainer never lives on the stack.
-    static mut TRAINER: xor::XorTrainer = xor::trainer();
+    // cortex-m-rt turns this into a `&'static mut`: the trainer never lives on
+    // the stack. All zeros, so it sits in `.bss`; the run sets it up.
+    static mut TRAINER: xor::XorTrainer = Zeroed::ZEROED;
     let loss = printed_run::train("train-xor", |console| xor::run(TRAINER, console));
     let network = TRAINER.network();
     for (x, y) in xor::X.as_array().iter().zip(xor::Y.as_array()) {

@@ -6,8 +6,12 @@
 //! `8·(k mod 8) … 8·(k mod 8) + 7`. Weights from xorshift32 `0x1234_5678`,
 //! output-major. Adam with lr 0.01, betas 0.9/0.999, eps 1e-7. Data and
 //! initial weights are built at compile time, so they sit in flash.
+//!
+//! The same run trains with the default checked step ([`run`]) and with the
+//! fused fast path ([`run_fused`], no gradient buffer); on this run both end
+//! with the same weight bits.
 
-use tinymlp::{Adam, Chain, CrossEntropy, Dense, Error, Matrix, Network, Trainer, mlp};
+use tinymlp::{Adam, Chain, CrossEntropy, Dense, Error, FusedTrainer, Matrix, Network, Trainer, mlp};
 
 use super::Probe;
 use super::xorshift::{XorShift32, xavier_weights};
@@ -25,6 +29,11 @@ pub const MIN_CORRECT: usize = SAMPLES - SAMPLES / 16;
 pub const BATCHES: usize = SAMPLES / BATCH;
 /// The trainer: Adam, cross-entropy, batches of 8, the default checked step.
 pub type ClassifierTrainer = Trainer<Classifier, Adam<f32>, CrossEntropy, BATCH>;
+/// The same with the fused fast path: each update applied inside the
+/// backward pass, no gradient buffer, no all-or-nothing guarantee.
+pub type FusedClassifierTrainer = FusedTrainer<Classifier, Adam<f32>, CrossEntropy, BATCH>;
+/// The optimizer: Adam with lr 0.01, betas 0.9 and 0.999, eps 1e-7.
+pub const ADAM: Adam<f32> = Adam::with_betas(0.01, 0.9, 0.999, 1e-7);
 /// Epochs of the run.
 pub const EPOCHS: u32 = 40;
 
@@ -94,25 +103,40 @@ pub const fn initial_network() -> Classifier {
     ))
 }
 
-/// A trainer at the start of the run (a `const fn`: it can initialise a `static`).
-pub const fn trainer() -> ClassifierTrainer {
-    Trainer::new(
-        initial_network(),
-        Adam::with_betas(0.01, 0.9, 0.999, 1e-7),
-        CrossEntropy,
-    )
+/// The initial network as a constant: set-up copies it from flash.
+pub const INITIAL: Classifier = initial_network();
+
+/// Sets the trainer up ([`INITIAL`] weights, [`ADAM`], zero moments; it may
+/// be all zeros, a `static` in `.bss`), then trains for [`EPOCHS`] epochs
+/// over the batches in order with the checked step; reports each epoch's mean
+/// loss. Returns the last epoch's mean loss.
+pub fn run(trainer: &mut ClassifierTrainer, probe: &mut impl Probe) -> Result<f32, Error> {
+    *trainer.network_mut() = INITIAL;
+    *trainer.optimizer_mut() = ADAM;
+    trainer.reset_optimizer_state();
+    epochs(probe, |x, y| trainer.step(x, y))
 }
 
-/// Trains for [`EPOCHS`] epochs over the batches in order; reports each
-/// epoch's mean loss. Returns the last epoch's mean loss.
-pub fn run(trainer: &mut ClassifierTrainer, probe: &mut impl Probe) -> Result<f32, Error> {
-    let mut step = 0;
+/// [`run`] with the fused fast path.
+pub fn run_fused(trainer: &mut FusedClassifierTrainer, probe: &mut impl Probe) -> Result<f32, Error> {
+    *trainer.network_mut() = INITIAL;
+    *trainer.optimizer_mut() = ADAM;
+    trainer.reset_optimizer_state();
+    epochs(probe, |x, y| trainer.step(x, y))
+}
+
+/// Calls `step` on every batch of every epoch.
+fn epochs(
+    probe: &mut impl Probe,
+    mut step: impl FnMut(&Matrix<f32, BATCH, 4>, &Matrix<f32, BATCH, 3>) -> Result<f32, Error>,
+) -> Result<f32, Error> {
+    let mut index = 0;
     let mut mean = 0.0;
     for epoch in 0..EPOCHS {
         let mut total = 0.0;
         for (x, y) in DATASET.x.iter().zip(&DATASET.y) {
-            total += probe.step(step, || trainer.step(x, y))?;
-            step += 1;
+            total += probe.step(index, || step(x, y))?;
+            index += 1;
         }
         mean = total / BATCHES as f32;
         probe.epoch(epoch, mean);

@@ -7,8 +7,11 @@
 //! final weights, and `examples/cortex-m4/check.sh` requires the checksums to be
 //! equal: training is bit-identical on x86-64 and on the Cortex-M4F.
 //!
-//! Every run keeps its trainer in storage the caller provides (a `static` on
-//! the device), built by a `const fn`, and never allocates.
+//! Every run keeps its trainer in storage the caller provides and never
+//! allocates. On the device that storage is a `static` initialised with
+//! `Zeroed::ZEROED` (all zeros, so it sits in `.bss` and costs no flash); each
+//! run begins by setting the optimizer, the initial weights and the optimizer
+//! state, so it starts from the same state whatever the trainer held.
 
 pub mod checksum;
 pub mod classifier;

@@ -20,7 +20,7 @@
 
 use core::ops::ControlFlow;
 
-use tinymlp::{Adam, Error, Init, Mse, Network, Rng, Sample, SampleBuffer, Scalar, Trainer, Zeroed, mlp};
+use tinymlp::{Adam, Error, Init, Mse, Rng, Sample, SampleBuffer, Scalar, Trainer, mlp};
 
 use super::Probe;
 
@@ -116,10 +116,11 @@ impl Thermistor {
     }
 }
 
-/// Everything the online-learning device keeps: trainer, sensor, sample buffer.
+/// What the online-learning device keeps besides its trainer: the sensor, the
+/// sample buffer, the shuffling generator. (The trainer is a separate
+/// `static`: all zeros, so it sits in `.bss`; these hold seeds and the
+/// buffer's identity permutation, so they are an image in `.data`.)
 pub struct OnlineCalibration {
-    /// The network, Adam and the training buffers.
-    pub trainer: CalibrationTrainer,
     /// The simulated sensor.
     pub sensor: Thermistor,
     /// The most recent samples.
@@ -129,15 +130,10 @@ pub struct OnlineCalibration {
 }
 
 impl OnlineCalibration {
-    /// All zeros but the seeds (a `const fn`: it can initialise a `static`);
-    /// [`run`] draws the initial weights.
+    /// The seeded sensor and generator, an empty buffer (a `const fn`: it can
+    /// initialise a `static`).
     pub const fn new() -> Self {
         Self {
-            trainer: Trainer::new(
-                Network::new(Zeroed::ZEROED),
-                Adam::with_betas(LR, 0.9, 0.999, 1e-8),
-                Mse,
-            ),
             sensor: Thermistor::new(7),
             buffer: SampleBuffer::new(),
             shuffle: Rng::new(11),
@@ -151,6 +147,9 @@ impl Default for OnlineCalibration {
     }
 }
 
+/// The optimizer at the start of the run: Adam with lr [`LR`], PyTorch's defaults otherwise.
+pub const ADAM: Adam<f32> = Adam::with_betas(LR, 0.9, 0.999, 1e-8);
+
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Trained {
@@ -160,15 +159,20 @@ pub struct Trained {
     pub steps: usize,
 }
 
-/// Draws the initial weights (Xavier, [`WEIGHT_SEED`]), then for [`TRAININGS`]
-/// trainings: reads samples into the buffer until it is full (the first time)
-/// or [`SAMPLES_PER_TRAINING`] new ones have replaced the oldest, and fits
-/// [`EPOCHS_PER_TRAINING`] epochs over the buffer. The probe wraps each call
-/// to `fit` (index: the training's number) and then gets each of its epochs'
-/// mean losses (scaled units), numbered across the run.
-pub fn run(device: &mut OnlineCalibration, probe: &mut impl Probe) -> Result<Trained, Error> {
+/// Sets the trainer up (it may be all zeros, a `static` in `.bss`): draws
+/// the initial weights (Xavier, [`WEIGHT_SEED`]), sets [`ADAM`] and zeroes its
+/// moments. Then for [`TRAININGS`] trainings: reads samples into the buffer
+/// until it is full (the first time) or [`SAMPLES_PER_TRAINING`] new ones have
+/// replaced the oldest, and fits [`EPOCHS_PER_TRAINING`] epochs over the
+/// buffer. The probe wraps each call to `fit` (index: the training's number)
+/// and then gets each of its epochs' mean losses (scaled units), numbered
+/// across the run.
+pub fn run(
+    trainer: &mut CalibrationTrainer,
+    device: &mut OnlineCalibration,
+    probe: &mut impl Probe,
+) -> Result<Trained, Error> {
     let OnlineCalibration {
-        trainer,
         sensor,
         buffer,
         shuffle,
@@ -176,6 +180,8 @@ pub fn run(device: &mut OnlineCalibration, probe: &mut impl Probe) -> Result<Tra
     trainer
         .network_mut()
         .initialize(&mut Rng::new(WEIGHT_SEED), Init::XavierUniform);
+    *trainer.optimizer_mut() = ADAM;
+    trainer.reset_optimizer_state();
     let mut trained = Trained { loss: 0.0, steps: 0 };
     let mut epoch = 0;
     for training in 0..TRAININGS {

@@ -36,14 +36,23 @@ pub const fn initial_network() -> XorNet {
     ))
 }
 
-/// A trainer at the start of the run (a `const fn`: it can initialise a `static`).
-pub const fn trainer() -> XorTrainer {
-    Trainer::new(initial_network(), Sgd::new(LR), Mse)
+/// The initial network as a constant: set-up copies it from flash.
+pub const INITIAL: XorNet = initial_network();
+
+/// Sets `trainer` up for the run: the initial weights (a constant in flash),
+/// plain SGD. The trainer may be all zeros (`Zeroed::ZEROED`, a `static` in
+/// `.bss`) or left over from an earlier run.
+pub fn set_up(trainer: &mut XorTrainer) {
+    *trainer.network_mut() = INITIAL;
+    *trainer.optimizer_mut() = Sgd::new(LR);
+    trainer.reset_optimizer_state();
 }
 
-/// Trains for [`STEPS`] steps; reports the loss every [`REPORT_EVERY`] epochs.
-/// Returns the loss of the last step.
+/// Sets the trainer up ([`set_up`]), then trains for [`STEPS`] steps;
+/// reports the loss every [`REPORT_EVERY`] epochs. Returns the loss of the
+/// last step.
 pub fn run(trainer: &mut XorTrainer, probe: &mut impl Probe) -> Result<f32, Error> {
+    set_up(trainer);
     let mut loss = 0.0;
     for step in 0..STEPS {
         loss = probe.step(step, || trainer.step(&X, &Y))?;
