@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # benches/cortex-m4/measure.sh -- instructions per call and flash bytes of the
 # benchmark workloads on an emulated Cortex-M4F (QEMU mps2-an386), exact and
-# deterministic (insncount.c, a QEMU TCG plugin, counts every instruction
+# deterministic (examples/cortex-m4/tools/insncount.c, a QEMU TCG plugin, counts every instruction
 # between the firmware's bench_start and bench_end markers).
 #
 # For each opt-level and workload it builds the firmware twice: with the
@@ -38,9 +38,11 @@ export CARGO_HOME="${MCU_CARGO_HOME:-/tmp/mcu-cargo}"
 export RUSTC_BOOTSTRAP=1
 unset RUSTUP_TOOLCHAIN RUSTC CARGO_BUILD_TARGET 2>/dev/null || true
 
+# The project's one copy of the counting plugin lives with the firmware example.
+plugin_src="$repo/examples/cortex-m4/tools/insncount.c"
 plugin="$build_dir/libinsncount.so"
-if [ ! -e "$plugin" ] || [ "$here/insncount.c" -nt "$plugin" ]; then
-    gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" "$here/insncount.c"
+if [ ! -e "$plugin" ] || [ "$plugin_src" -nt "$plugin" ]; then
+    gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" "$plugin_src"
 fi
 
 sym() { # address of a global symbol, Thumb bit cleared
