@@ -3,7 +3,7 @@
 use crate::layer::{DataInput, ParamUpdate};
 use crate::network::Model;
 use crate::optim::{Clip, Optimizer};
-use crate::train::check_finite;
+use crate::train::{check_batch, forward_and_loss};
 use crate::{Error, Layer, Loss, Matrix, Network, Scalar, Zeroed};
 
 /// Trains like [`Trainer`](crate::Trainer), but applies each parameter's
@@ -148,12 +148,7 @@ where
     where
         L: Loss<Ls::Activation>,
     {
-        if rows == 0 || rows > M {
-            return Err(Error::BatchRows { rows, capacity: M });
-        }
-        check_finite(x, rows, |row, col| Error::NonFiniteInput { row, col })?;
-        check_finite(y, rows, |row, col| Error::NonFiniteTarget { row, col })?;
-        self.optimizer.validate()?;
+        check_batch(x, y, rows, &self.optimizer)?;
         if let Clip::Norm(_) = self.optimizer.clip() {
             return Err(Error::Unsupported {
                 what: "clipping by global norm in FusedTrainer: it needs every gradient before the first update; use Trainer",
@@ -161,11 +156,7 @@ where
         }
 
         let layers = self.network.layers_mut();
-        layers.forward_tape(x, rows, &mut self.tape);
-        let loss = L::batch_loss_and_gradient(Ls::tape_output_mut(&mut self.tape), y, rows);
-        if !loss.is_finite() {
-            return Err(Error::NonFiniteLoss);
-        }
+        let loss = forward_and_loss::<_, _, L, IN, OUT, M>(layers, &mut self.tape, x, y, rows)?;
         let mut apply = ApplyUpdate::<O, T>(self.optimizer.prepare(T::ONE));
         layers.backward(&mut DataInput(x), rows, &mut self.tape, &mut self.state, &mut apply);
         self.optimizer.finish();

@@ -248,19 +248,9 @@ where
     where
         L: Loss<Ls::Activation>,
     {
-        if rows == 0 || rows > M {
-            return Err(Error::BatchRows { rows, capacity: M });
-        }
-        check_finite(x, rows, |row, col| Error::NonFiniteInput { row, col })?;
-        check_finite(y, rows, |row, col| Error::NonFiniteTarget { row, col })?;
-        self.optimizer.validate()?;
-
+        check_batch(x, y, rows, &self.optimizer)?;
         let layers = self.network.layers_mut();
-        layers.forward_tape(x, rows, &mut self.tape);
-        let loss = L::batch_loss_and_gradient(Ls::tape_output_mut(&mut self.tape), y, rows);
-        if !loss.is_finite() {
-            return Err(Error::NonFiniteLoss);
-        }
+        let loss = forward_and_loss::<_, _, L, IN, OUT, M>(layers, &mut self.tape, x, y, rows)?;
         let mut store = StoreGradient(T::ZERO);
         layers.backward(&mut DataInput(x), rows, &mut self.tape, &mut self.gradients, &mut store);
 
@@ -402,12 +392,54 @@ impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for MagnitudeScan<O, T
     }
 }
 
+/// What both trainers check before a step touches anything: the row count
+/// (`1..=M`), every input and target of the rows used, the hyperparameters.
+#[inline(always)]
+pub(crate) fn check_batch<T: Scalar, O: Optimizer<T>, const M: usize, const IN: usize, const OUT: usize>(
+    x: &Matrix<T, M, IN>,
+    y: &Matrix<T, M, OUT>,
+    rows: usize,
+    optimizer: &O,
+) -> Result<(), Error> {
+    if rows == 0 || rows > M {
+        return Err(Error::BatchRows { rows, capacity: M });
+    }
+    check_finite(x, rows, |row, col| Error::NonFiniteInput { row, col })?;
+    check_finite(y, rows, |row, col| Error::NonFiniteTarget { row, col })?;
+    optimizer.validate()
+}
+
+/// The forward pass and the loss of the first `rows` rows, which leave
+/// `∂f/∂Z` of the output layer on the tape; a non-finite loss is refused
+/// before anything else changes.
+#[inline(always)]
+pub(crate) fn forward_and_loss<T, Ls, L, const IN: usize, const OUT: usize, const M: usize>(
+    layers: &Ls,
+    tape: &mut Ls::Tape<M>,
+    x: &Matrix<T, M, IN>,
+    y: &Matrix<T, M, OUT>,
+    rows: usize,
+) -> Result<T, Error>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    L: Loss<Ls::Activation>,
+{
+    layers.forward_tape(x, rows, tape);
+    let loss = L::batch_loss_and_gradient(Ls::tape_output_mut(tape), y, rows);
+    if loss.is_finite() {
+        Ok(loss)
+    } else {
+        Err(Error::NonFiniteLoss)
+    }
+}
+
 /// The first non-finite element among the first `rows` rows, as an error.
 ///
 /// `x·0` is `±0` for finite `x` and NaN otherwise, so one sum of them per
 /// column tells whether all are finite without a branch per value; only then
 /// is the culprit searched for.
-pub(crate) fn check_finite<T: Scalar, const M: usize, const N: usize>(
+fn check_finite<T: Scalar, const M: usize, const N: usize>(
     m: &Matrix<T, M, N>,
     rows: usize,
     error: fn(usize, usize) -> Error,
