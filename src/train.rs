@@ -336,6 +336,7 @@ where
 struct StoreGradient<T>(T);
 
 impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
+    const KEEPS_PARAMS: bool = true;
     #[inline(always)]
     fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
         *slot = grad;
