@@ -50,7 +50,14 @@ macro_rules! unrolled {
 }
 
 /// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
-#[inline(always)]
+///
+/// Not inlined: as a function of its own, `x`, `w` and `z` arrive as three
+/// base pointers, and every load of a block is one instruction with a small
+/// offset. Inlined into a caller holding all of them in one structure
+/// (a trainer), LLVM addressed them from one shared base, with an extra
+/// `add` per row of `x` wherever the offset exceeded `vldr`'s 1020 bytes
+/// (W2 on the Cortex-M4F: about 1,000 instructions per step).
+#[inline(never)]
 pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
