@@ -306,7 +306,7 @@ pub(crate) fn scale_by_derivative<T: Scalar, G: Elementwise, const M: usize, con
         unrolled!(kk < kw => {
             let d = da.get(kk).and_then(|col| col.get(r)).copied().unwrap_or(T::ZERO);
             if let Some(a) = row.get_mut(k0 + kk) {
-                *a = d * G::derivative(*a);
+                *a = G::times_derivative(d, *a);
             }
         });
     }
