@@ -66,6 +66,20 @@ pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize,
     rows: usize,
     out: &impl Fn(T) -> T,
 ) {
+    affine_inline::<T, L, M, IN, OUT>(x, w, b, z, rows, out);
+}
+
+/// [`affine`], inlined: for one sample (inference), whose operands are not
+/// all in one structure, a call costs more than it saves.
+#[inline(always)]
+pub(crate) fn affine_inline<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; M],
+    rows: usize,
+    out: &impl Fn(T) -> T,
+) {
     let (x, z) = (x.get(..rows).unwrap_or(&[]), z.get_mut(..rows).unwrap_or(&mut []));
     let (x_blocks, x_tail) = x.as_chunks::<ROWS>();
     let (z_blocks, z_tail) = z.as_chunks_mut::<ROWS>();
