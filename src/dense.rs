@@ -151,14 +151,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     #[inline]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine_inline::<T, LANES, 1, IN, OUT>(
-            core::array::from_ref(x),
-            w,
-            b,
-            core::array::from_mut(out),
-            1,
-            &|z| z,
-        );
+        kernel::affine::<T, LANES, 1, IN, OUT>(core::array::from_ref(x), w, b, core::array::from_mut(out), 1, &|z| z);
     }
 
     /// `out(X·W + b)`, each element summed in ascending `k` from the bias.
@@ -171,7 +164,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         out: F,
     ) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
+        kernel::affine_batch::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
     }
 
     #[inline(always)]

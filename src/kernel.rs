@@ -49,16 +49,18 @@ macro_rules! unrolled {
     }};
 }
 
-/// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
+/// [`affine`] for a batch, behind a call boundary on 32-bit Arm.
 ///
-/// Not inlined: as a function of its own, `x`, `w` and `z` arrive as three
-/// base pointers, and every load of a block is one instruction with a small
-/// offset. Inlined into a caller holding all of them in one structure
-/// (a trainer), LLVM addressed them from one shared base, with an extra
-/// `add` per row of `x` wherever the offset exceeded `vldr`'s 1020 bytes
-/// (W2 on the Cortex-M4F: about 1,000 instructions per step).
-#[inline(never)]
-pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+/// As a function of its own, `x`, `w` and `z` arrive as three base pointers
+/// and every load of a block is one instruction with a small offset. Inlined
+/// into a caller holding all of them in one structure (a trainer), LLVM
+/// addressed them from one shared base, with an extra `add` per row of `x`
+/// wherever the offset exceeded `vldr`'s 1020 bytes (W2 on the Cortex-M4F:
+/// about 1,000 instructions per step). x86-64 addresses any offset in one
+/// instruction and gains nothing from the call, so it keeps the kernel inline.
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
+pub(crate) fn affine_batch<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
@@ -66,13 +68,12 @@ pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize,
     rows: usize,
     out: &impl Fn(T) -> T,
 ) {
-    affine_inline::<T, L, M, IN, OUT>(x, w, b, z, rows, out);
+    affine::<T, L, M, IN, OUT>(x, w, b, z, rows, out);
 }
 
-/// [`affine`], inlined: for one sample (inference), whose operands are not
-/// all in one structure, a call costs more than it saves.
+/// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
 #[inline(always)]
-pub(crate) fn affine_inline<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],

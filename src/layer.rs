@@ -88,7 +88,10 @@ pub trait ParamUpdate<T, S> {
     /// `true` when [`update`](Self::update) never changes the parameter. A
     /// layer's input gradient `dX = dZ·Wᵀ` can then be computed after its
     /// weight gradient and written straight into the input, with no buffer
-    /// to hold it while the weights change; the sums are the same.
+    /// to hold it while the weights change; the sums are the same. An
+    /// implementation that says `true` and changes parameters gets input
+    /// gradients computed from the changed weights: leave it `false` unless
+    /// `update` only reads `param`.
     const KEEPS_PARAMS: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
