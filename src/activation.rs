@@ -66,6 +66,12 @@ pub trait Elementwise: Activation {
     fn apply<T: Scalar>(z: T) -> T;
     /// `g'(z)`, written in terms of `a = g(z)`.
     fn derivative<T: Scalar>(a: T) -> T;
+    /// `d · g'(z)` in terms of `a = g(z)`: the backward pass's step through
+    /// the activation. Must equal `d * Self::derivative(a)` bit for bit.
+    #[inline(always)]
+    fn times_derivative<T: Scalar>(d: T, a: T) -> T {
+        d * Self::derivative(a)
+    }
 }
 
 macro_rules! elementwise_activation {
@@ -161,6 +167,15 @@ impl Elementwise for Relu {
     fn derivative<T: Scalar>(a: T) -> T {
         if a > T::ZERO { T::ONE } else { T::ZERO }
     }
+    /// `d · 1` is `d` itself (arithmetic never yields a signalling NaN), so
+    /// only the other side multiplies (by 0, keeping the sign of zero and
+    /// turning ±∞ into NaN as before): a select of two values the FPU has,
+    /// instead of a select of the factor and a multiply.
+    #[inline(always)]
+    fn times_derivative<T: Scalar>(d: T, a: T) -> T {
+        let zeroed = d * T::ZERO;
+        if a > T::ZERO { d } else { zeroed }
+    }
 }
 elementwise_activation!(Relu);
 
@@ -248,6 +263,31 @@ pub(crate) fn row_max<T: Scalar, const N: usize>(row: &[T; N]) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ReLU's `times_derivative` is `d * derivative(a)` bit for bit, for
+    /// every special value of either operand.
+    #[test]
+    fn relu_times_derivative_is_the_product_bit_for_bit() {
+        let values = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            f32::MIN_POSITIVE / 4.0,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        for d in values {
+            for a in values {
+                let want = d * Relu::derivative(a);
+                let got = Relu::times_derivative(d, a);
+                assert_eq!(got.to_bits(), want.to_bits(), "d = {d}, a = {a}");
+            }
+        }
+    }
 
     /// Central difference of `g` at `z`, in f64.
     fn numeric_derivative(g: fn(f64) -> f64, z: f64) -> f64 {

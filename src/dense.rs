@@ -94,7 +94,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
     /// The backward pass for input columns `k0 .. k0 + kw` (at most
     /// [`ROWS`]): `dX[:, k]` from `W[k, :]` before any update, then `dW[k, :]`
     /// to `update` (which may now change `W[k, :]`), then `dX[:, k]` to `input`
-    /// (which may now overwrite `X[:, k]`).
+    /// (which may now overwrite `X[:, k]`). When `update` keeps `W`, `dW[k, :]`
+    /// comes first and `dX[:, k]` goes straight into `input`, unbuffered.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn backward_columns<const M: usize, I, S, U>(
@@ -111,9 +112,22 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         S: Zeroed + Copy,
         U: ParamUpdate<T, S>,
     {
+        if U::KEEPS_PARAMS {
+            let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
+            let x = input.input().as_array();
+            kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, kw, w, w_slots, update);
+            if I::WANTS_GRADIENT {
+                input.accept_input_gradient(dz, self.weights.as_array(), rows, k0, kw);
+            }
+            return;
+        }
         let mut dx = [[T::ZERO; M]; ROWS];
         if I::WANTS_GRADIENT {
-            kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut dx);
+            kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut |r, kk, value| {
+                if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
+                    *d = value;
+                }
+            });
         }
         let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
         let x = input.input().as_array();
@@ -150,7 +164,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         out: F,
     ) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
+        kernel::affine_batch::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
     }
 
     #[inline(always)]

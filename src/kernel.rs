@@ -49,6 +49,28 @@ macro_rules! unrolled {
     }};
 }
 
+/// [`affine`] for a batch, behind a call boundary on 32-bit Arm.
+///
+/// As a function of its own, `x`, `w` and `z` arrive as three base pointers
+/// and every load of a block is one instruction with a small offset. Inlined
+/// into a caller holding all of them in one structure (a trainer), LLVM
+/// addressed them from one shared base, with an extra `add` per row of `x`
+/// wherever the offset exceeded `vldr`'s 1020 bytes (W2 on the Cortex-M4F:
+/// about 1,000 instructions per step). x86-64 addresses any offset in one
+/// instruction and gains nothing from the call, so it keeps the kernel inline.
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
+pub(crate) fn affine_batch<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; M],
+    rows: usize,
+    out: &impl Fn(T) -> T,
+) {
+    affine::<T, L, M, IN, OUT>(x, w, b, z, rows, out);
+}
+
 /// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
 #[inline(always)]
 pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
@@ -187,7 +209,8 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
 }
 
 /// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
-/// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, column-major.
+/// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each element
+/// handed to `store(r, kk, value)` straight from the registers.
 #[inline(always)]
 pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
@@ -195,26 +218,26 @@ pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const O
     rows: usize,
     k0: usize,
     kw: usize,
-    dx: &mut [[T; M]; ROWS],
+    store: &mut impl FnMut(usize, usize, T),
 ) {
     let dz = dz.get(..rows).unwrap_or(&[]);
     let (blocks, tail) = dz.as_chunks::<ROWS>();
     for (b, dz_block) in blocks.iter().enumerate() {
-        input_gradient_block(dz_block, w, k0, kw, b * ROWS, dx);
+        input_gradient_block(dz_block, w, k0, kw, b * ROWS, store);
     }
     for (t, dz_row) in tail.iter().enumerate() {
-        input_gradient_block(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, dx);
+        input_gradient_block(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, store);
     }
 }
 
 #[inline(always)]
-fn input_gradient_block<T: Scalar, const R: usize, const M: usize, const IN: usize, const OUT: usize>(
+fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; R],
     w: &[[T; OUT]; IN],
     k0: usize,
     kw: usize,
     r0: usize,
-    dx: &mut [[T; M]; ROWS],
+    store: &mut impl FnMut(usize, usize, T),
 ) {
     let w_rows = w.get(k0..).unwrap_or(&[]);
     let mut acc = [[T::ZERO; ROWS]; R];
@@ -229,9 +252,7 @@ fn input_gradient_block<T: Scalar, const R: usize, const M: usize, const IN: usi
     }
     unrolled!(r < R => {
         unrolled!(kk < kw => {
-            if let Some(out) = dx.get_mut(kk).and_then(|col| col.get_mut(r0 + r)) {
-                *out = get(&acc, r, kk);
-            }
+            store(r0 + r, kk, get(&acc, r, kk));
         });
     });
 }
@@ -300,7 +321,7 @@ pub(crate) fn scale_by_derivative<T: Scalar, G: Elementwise, const M: usize, con
         unrolled!(kk < kw => {
             let d = da.get(kk).and_then(|col| col.get(r)).copied().unwrap_or(T::ZERO);
             if let Some(a) = row.get_mut(k0 + kk) {
-                *a = d * G::derivative(*a);
+                *a = G::times_derivative(d, *a);
             }
         });
     }
@@ -392,7 +413,7 @@ mod tests {
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
                 let mut dx = [[f32::NAN; M]; ROWS];
-                input_gradient(&dz, &w, rows, k0, kw, &mut dx);
+                input_gradient(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
                 for kk in 0..kw {
                     for r in 0..rows {
                         let mut s = 0.0f32;

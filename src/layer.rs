@@ -85,6 +85,14 @@ pub struct LayerViewMut<'a, T> {
 /// apply an optimizer update on the spot (the fused path, which needs no
 /// gradient buffer).
 pub trait ParamUpdate<T, S> {
+    /// `true` when [`update`](Self::update) never changes the parameter. A
+    /// layer's input gradient `dX = dZ·Wᵀ` can then be computed after its
+    /// weight gradient and written straight into the input, with no buffer
+    /// to hold it while the weights change; the sums are the same. An
+    /// implementation that says `true` and changes parameters gets input
+    /// gradients computed from the changed weights: leave it `false` unless
+    /// `update` only reads `param`.
+    const KEEPS_PARAMS: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
 }
@@ -94,6 +102,7 @@ pub trait ParamUpdate<T, S> {
 pub struct StoreGradient;
 
 impl<T: Copy> ParamUpdate<T, T> for StoreGradient {
+    const KEEPS_PARAMS: bool = true;
     #[inline(always)]
     fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
         *slot = grad;
@@ -120,6 +129,31 @@ pub trait Upstream<T, const M: usize, const N: usize> {
     /// Receives columns `k0 .. k0 + kw` of `∂f/∂input` for the first `rows`
     /// rows: column `k0 + kk` is `da[kk]` (so `kw ≤ K`).
     fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]);
+    /// Computes columns `k0 .. k0 + kw` (at most 4) of `∂f/∂input = dZ·Wᵀ`
+    /// for the first `rows` rows, from the layer's `dZ` and weights `W`, and
+    /// takes them in. Called after every other read of those input columns,
+    /// and only when `W` is the one the forward pass used. The default
+    /// collects the columns in a buffer for
+    /// [`accept_gradient_columns`](Self::accept_gradient_columns).
+    #[inline(always)]
+    fn accept_input_gradient<const OUT: usize>(
+        &mut self,
+        dz: &[[T; OUT]; M],
+        w: &[[T; OUT]; N],
+        rows: usize,
+        k0: usize,
+        kw: usize,
+    ) where
+        T: Scalar,
+    {
+        let mut da = [[T::ZERO; M]; crate::kernel::ROWS];
+        crate::kernel::input_gradient(dz, w, rows, k0, kw, &mut |r, kk, value| {
+            if let Some(d) = da.get_mut(kk).and_then(|col| col.get_mut(r)) {
+                *d = value;
+            }
+        });
+        self.accept_gradient_columns(k0, kw, rows, &da);
+    }
 }
 
 /// The network's input: read, never differentiated.
@@ -134,6 +168,18 @@ impl<T, const M: usize, const N: usize> Upstream<T, M, N> for DataInput<'_, T, M
     }
     #[inline(always)]
     fn accept_gradient_columns<const K: usize>(&mut self, _: usize, _: usize, _: usize, _: &[[T; M]; K]) {}
+    #[inline(always)]
+    fn accept_input_gradient<const OUT: usize>(
+        &mut self,
+        _: &[[T; OUT]; M],
+        _: &[[T; OUT]; N],
+        _: usize,
+        _: usize,
+        _: usize,
+    ) where
+        T: Scalar,
+    {
+    }
 }
 
 /// A hidden layer's output `A` (activation `G`), turned into its `dZ = dA ⊙ g'(A)` in place.
@@ -149,6 +195,24 @@ impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> Upstream<T, M, N
     #[inline(always)]
     fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]) {
         crate::kernel::scale_by_derivative::<T, G, M, N, K>(self.0.as_array_mut(), rows, k0, kw, da);
+    }
+    /// Each element of `dA` goes from the registers straight into `A`, as
+    /// `dA · g'(A)`: no buffer, no second pass over the columns.
+    #[inline(always)]
+    fn accept_input_gradient<const OUT: usize>(
+        &mut self,
+        dz: &[[T; OUT]; M],
+        w: &[[T; OUT]; N],
+        rows: usize,
+        k0: usize,
+        kw: usize,
+    ) {
+        let a = self.0.as_array_mut();
+        crate::kernel::input_gradient(dz, w, rows, k0, kw, &mut |r, kk, d| {
+            if let Some(a) = a.get_mut(r).and_then(|row| row.get_mut(k0 + kk)) {
+                *a = G::times_derivative(d, *a);
+            }
+        });
     }
 }
 

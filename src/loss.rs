@@ -132,7 +132,10 @@ impl Loss<Softmax> for CrossEntropy {
         let mut sum = T::ZERO;
         let mut exps = [T::ZERO; N];
         for (e, &z) in exps.iter_mut().zip(z.iter()) {
-            *e = (z - max).exp();
+            // The maximum's own term is e^±0 = 1 exactly (every libm returns
+            // it): no call for it. A NaN difference still goes to `exp`.
+            let shifted = z - max;
+            *e = if shifted == T::ZERO { T::ONE } else { shifted.exp() };
             sum += *e;
         }
         let log_sum = sum.ln();

@@ -336,6 +336,7 @@ where
 struct StoreGradient<T>(T);
 
 impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
+    const KEEPS_PARAMS: bool = true;
     #[inline(always)]
     fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
         *slot = grad;
@@ -436,24 +437,22 @@ where
 
 /// The first non-finite element among the first `rows` rows, as an error.
 ///
-/// `x·0` is `±0` for finite `x` and NaN otherwise, so one sum of them per
-/// column tells whether all are finite without a branch per value; only then
-/// is the culprit searched for.
+/// `x·0` is `±0` for finite `x` and NaN otherwise, so one sum of them tells
+/// whether all are finite without a branch per value; only then is the
+/// culprit searched for. One running sum over the rows as one flat slice
+/// keeps the loop to a load and a multiply-add per value (a sum per column
+/// kept them in memory on 32-bit Arm).
 fn check_finite<T: Scalar, const M: usize, const N: usize>(
     m: &Matrix<T, M, N>,
     rows: usize,
     error: fn(usize, usize) -> Error,
 ) -> Result<(), Error> {
-    let mut zeros = [T::ZERO; N];
-    for row in m.as_array().iter().take(rows) {
-        for (z, &x) in zeros.iter_mut().zip(row) {
-            *z += x * T::ZERO;
-        }
-    }
-    if zeros.iter().fold(T::ZERO, |s, &z| s + z).is_finite() {
+    let used = m.as_array().get(..rows).unwrap_or(&[]);
+    let sum = used.as_flattened().iter().fold(T::ZERO, |s, &x| s + x * T::ZERO);
+    if sum.is_finite() {
         return Ok(());
     }
-    for (r, row) in m.as_array().iter().enumerate().take(rows) {
+    for (r, row) in used.iter().enumerate() {
         if let Some(c) = row.iter().position(|x| !x.is_finite()) {
             return Err(error(r, c));
         }
