@@ -255,6 +255,14 @@ use libm::sqrt as sqrt_f64;
 ))]
 use libm::{sqrt as sqrt_f64, sqrtf as sqrt_f32};
 
+/// libm's `tanhf`, kept behind a call on 32-bit Arm: at opt-level 3 LLVM
+/// inlined it into every output of the unrolled forward block, which grew a
+/// 1-8-8-1 tanh firmware by 43 KB of flash for 13% fewer instructions.
+#[cfg_attr(target_arch = "arm", inline(never))]
+fn tanh_f32(x: f32) -> f32 {
+    libm::tanhf(x)
+}
+
 impl_scalar!(
     f32,
     F32,
@@ -263,7 +271,7 @@ impl_scalar!(
     ln = libm::logf,
     ln_1p = libm::log1pf,
     sqrt = sqrt_f32,
-    tanh = libm::tanhf
+    tanh = tanh_f32
 );
 impl_scalar!(
     f64,
