@@ -266,6 +266,15 @@ impl Error {
             col,
         }
     }
+
+    pub(crate) fn stored(layer: usize, tensor: Tensor, row: usize, col: usize) -> Error {
+        Error::NonFiniteStored {
+            layer,
+            tensor,
+            row,
+            col,
+        }
+    }
 }
 
 impl fmt::Display for Tensor {

@@ -64,6 +64,17 @@ pub struct LayerView<'a, T> {
     pub bias: &'a [T],
 }
 
+impl<T> LayerView<'_, T> {
+    /// The id of this layer's `tensor` (both have `outputs` columns).
+    pub(crate) fn tensor_id(&self, tensor: Tensor) -> TensorId {
+        TensorId {
+            layer: self.index,
+            tensor,
+            cols: self.outputs,
+        }
+    }
+}
+
 /// A mutable view of one dense layer's parameters.
 #[derive(Debug)]
 pub struct LayerViewMut<'a, T> {

@@ -2,7 +2,7 @@
 
 use super::envelope::{Opened, open};
 use super::format::{MODEL_HEADER_LEN, MODEL_MAGIC};
-use super::layer_table::{check_layer_table, stored_error};
+use super::layer_table::check_layer_table;
 use crate::layer::Tensor;
 use crate::{Error, Layer, Network, Scalar, Zeroed};
 
@@ -75,7 +75,7 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
                     }
                     result = match check.scalar::<T>() {
                         Some(value) if value.is_finite() => Ok(()),
-                        Some(_) => Err(stored_error(view.index, tensor, view.outputs, index)),
+                        Some(_) => Err(Error::at(view.tensor_id(tensor), index, Error::stored)),
                         None => Err(cut_off),
                     };
                 }

@@ -63,8 +63,7 @@ pub(crate) fn open<T: Scalar>(
         });
     }
     let declared = Reader::at(bytes, LENGTH_AT)
-        .u32()
-        .map(widen)
+        .u32_as_usize()
         .ok_or(too_short(PREFIX_LEN))?;
     if declared > bytes.len() {
         return Err(too_short(declared));

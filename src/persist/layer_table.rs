@@ -1,6 +1,6 @@
 //! The layer records both blob kinds carry: each dense layer's widths and activation, written and checked against a network.
 
-use super::cursor::{Reader, Writer, narrow, widen};
+use super::cursor::{Reader, Writer, narrow};
 use super::format::{LayerShape, activation_code, activation_from_code};
 use crate::layer::{LayerView, Tensor};
 use crate::{Error, Layer, Network, Scalar};
@@ -35,21 +35,7 @@ where
 fn first_non_finite<T: Scalar>(view: &LayerView<'_, T>, values: &[T], tensor: Tensor) -> Result<(), Error> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(index) => Err(stored_error(view.index, tensor, view.outputs, index)),
-    }
-}
-
-/// [`Error::NonFiniteStored`] for element `index` of a tensor with `cols` columns.
-pub(crate) fn stored_error(layer: usize, tensor: Tensor, cols: usize, index: usize) -> Error {
-    let (row, col) = match cols {
-        0 => (0, index),
-        cols => (index / cols, index % cols),
-    };
-    Error::NonFiniteStored {
-        layer,
-        tensor,
-        row,
-        col,
+        Some(index) => Err(Error::at(view.tensor_id(tensor), index, Error::stored)),
     }
 }
 
@@ -93,8 +79,8 @@ where
 }
 
 fn check_record<T>(r: &mut Reader<'_>, view: &LayerView<'_, T>, cut_off: Error) -> Result<(), Error> {
-    let inputs = r.u32().map(widen).ok_or(cut_off)?;
-    let outputs = r.u32().map(widen).ok_or(cut_off)?;
+    let inputs = r.u32_as_usize().ok_or(cut_off)?;
+    let outputs = r.u32_as_usize().ok_or(cut_off)?;
     let code = r.u16().ok_or(cut_off)?;
     let parameter = r.u16().ok_or(cut_off)?;
     let activation = activation_from_code(code, parameter).ok_or(Error::UnknownActivation {

@@ -3,7 +3,7 @@
 use super::cursor::narrow;
 use super::envelope::{Opened, check_room, open, write_sealed};
 use super::format::{OPTIMIZER_HEADER_LEN, OPTIMIZER_MAGIC, OptimizerLayout, optimizer_len};
-use super::layer_table::{check_layer_table, check_saveable, stored_error, write_layer_table};
+use super::layer_table::{check_layer_table, check_saveable, write_layer_table};
 use super::optimizer::PersistentOptimizer;
 use crate::{Error, Layer, Network, Scalar, Trainer};
 
@@ -109,7 +109,7 @@ where
             for (index, slot) in slots.iter().enumerate() {
                 O::save_slot(slot, &mut |v| {
                     if result.is_ok() && !v.is_finite() {
-                        result = Err(stored_error(id.layer, id.tensor, id.cols, index));
+                        result = Err(Error::at(id, index, Error::stored));
                     }
                 });
             }
@@ -227,7 +227,7 @@ where
                     if result.is_ok() {
                         result = match check.scalar::<T>() {
                             Some(v) if v.is_finite() => Ok(()),
-                            Some(_) => Err(stored_error(id.layer, id.tensor, id.cols, index)),
+                            Some(_) => Err(Error::at(id, index, Error::stored)),
                             None => Err(cut_off),
                         };
                     }

@@ -8,10 +8,10 @@ use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use super::format::torch_name;
-use super::layer_table::{check_saveable, stored_error};
+use super::layer_table::check_saveable;
 use super::rust_source::architecture;
 use super::tensor_description::{TensorName, TensorShape};
-use crate::layer::Tensor;
+use crate::layer::{Tensor, TensorId};
 use crate::{ActivationKind, Error, Layer, Network, Scalar, ScalarKind, Zeroed};
 
 /// The `nn.Sequential` index of each dense layer, input side first.
@@ -254,11 +254,16 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
             });
         }
         for (layer, (outputs, weights, bias)) in loaded.iter().enumerate() {
+            let id = |tensor| TensorId {
+                layer,
+                tensor,
+                cols: *outputs,
+            };
             if let Some(index) = weights.first_non_finite {
-                return Err(stored_error(layer, Tensor::Weights, *outputs, index));
+                return Err(Error::at(id(Tensor::Weights), index, Error::stored));
             }
             if let Some(index) = bias.first_non_finite {
-                return Err(stored_error(layer, Tensor::Bias, *outputs, index));
+                return Err(Error::at(id(Tensor::Bias), index, Error::stored));
             }
         }
 
