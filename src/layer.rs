@@ -142,11 +142,10 @@ pub trait Upstream<T, const M: usize, const N: usize> {
     fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]);
     /// Computes columns `k0 .. k0 + kw` (at most 4) of `∂f/∂input = dZ·Wᵀ`
     /// for the first `rows` rows, from the layer's `dZ` and weights `W`, and
-    /// takes them in. Called after every other read of those input columns,
-    /// and only when `W` is the one the forward pass used. The default
-    /// collects the columns in a buffer for
-    /// [`accept_gradient_columns`](Self::accept_gradient_columns).
-    #[inline(always)]
+    /// takes them in without a buffer. Called after every other read of those
+    /// input columns, and only when `W` is the one the forward pass used (so
+    /// not on the fused path, which changes `W` during the pass and hands the
+    /// columns to [`accept_gradient_columns`](Self::accept_gradient_columns)).
     fn accept_input_gradient<const OUT: usize>(
         &mut self,
         dz: &[[T; OUT]; M],
@@ -155,16 +154,7 @@ pub trait Upstream<T, const M: usize, const N: usize> {
         k0: usize,
         kw: usize,
     ) where
-        T: Scalar,
-    {
-        let mut da = [[T::ZERO; M]; crate::kernel::ROWS];
-        crate::kernel::input_gradient(dz, w, rows, k0, kw, &mut |r, kk, value| {
-            if let Some(d) = da.get_mut(kk).and_then(|col| col.get_mut(r)) {
-                *d = value;
-            }
-        });
-        self.accept_gradient_columns(k0, kw, rows, &da);
-    }
+        T: Scalar;
 }
 
 /// The network's input: read, never differentiated.
