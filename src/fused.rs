@@ -57,16 +57,7 @@ where
     O: Optimizer<N::Scalar> + Zeroed,
     L: Zeroed,
 {
-    const ZEROED: Self = {
-        const { assert!(M > 0, "the batch size M must be at least 1") };
-        Self {
-            network: N::ZEROED,
-            optimizer: O::ZEROED,
-            loss: L::ZEROED,
-            tape: Zeroed::ZEROED,
-            state: Zeroed::ZEROED,
-        }
-    };
+    const ZEROED: Self = Self::new(N::ZEROED, O::ZEROED, L::ZEROED);
 }
 
 impl<N: Model, O: Optimizer<N::Scalar>, L, const M: usize> FusedTrainer<N, O, L, M> {
