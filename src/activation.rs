@@ -89,7 +89,7 @@ macro_rules! elementwise_activation {
             #[inline(always)]
             fn backward_row<T: Scalar, const N: usize>(a: &[T; N], da: &mut [T; N]) {
                 for (d, &a) in da.iter_mut().zip(a) {
-                    *d *= Self::derivative(a);
+                    *d = Self::times_derivative(*d, a);
                 }
             }
         }
