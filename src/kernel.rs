@@ -351,15 +351,7 @@ fn add_product<T: Scalar, const R: usize, const C: usize>(acc: &mut [[T; C]; R],
 #[allow(clippy::needless_range_loop)] // the reference loops spell out their indices
 mod tests {
     use super::*;
-
-    /// Stores each gradient in its slot.
-    struct Store;
-
-    impl ParamUpdate<f32, f32> for Store {
-        fn update(&mut self, _: &mut f32, grad: f32, slot: &mut f32) {
-            *slot = grad;
-        }
-    }
+    use crate::layer::StoreGradient;
 
     /// Values whose products and sums round, so a change of order shows.
     fn value(seed: usize, i: usize, j: usize) -> f32 {
@@ -398,7 +390,16 @@ mod tests {
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
                 let mut params = w;
-                weight_gradient::<f32, f32, _, L, M, IN, OUT>(&x, &dz, rows, k0, kw, &mut params, &mut dw, &mut Store);
+                weight_gradient::<f32, f32, _, L, M, IN, OUT>(
+                    &x,
+                    &dz,
+                    rows,
+                    k0,
+                    kw,
+                    &mut params,
+                    &mut dw,
+                    &mut StoreGradient,
+                );
             }
             for k in 0..IN {
                 for j in 0..OUT {
@@ -427,7 +428,7 @@ mod tests {
             // Bias gradient.
             let mut db = [f32::NAN; OUT];
             let mut bias = b;
-            column_sums::<f32, f32, _, L, M, OUT>(&dz, rows, &mut bias, &mut db, &mut Store);
+            column_sums::<f32, f32, _, L, M, OUT>(&dz, rows, &mut bias, &mut db, &mut StoreGradient);
             for j in 0..OUT {
                 let mut s = 0.0f32;
                 for r in 0..rows {
