@@ -124,8 +124,10 @@ impl Loss<Softmax> for CrossEntropy {
         loss
     }
 
-    /// The same arithmetic as [`row_loss`](Self::row_loss) followed by
-    /// `Softmax::forward_row`, with each `e^(z−max)` computed once for both.
+    /// [`row_loss`](Self::row_loss) followed by `Softmax::forward_row`, with
+    /// each `e^(z−max)` computed once for both. Unlike `row_loss`, it takes
+    /// `ln Σ e^(z−max)` directly rather than `ln_1p` of the other terms, so
+    /// the loss a step reports can differ from `evaluate`'s in the last bits.
     #[inline]
     fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T {
         let max = row_max(z);
