@@ -1,8 +1,9 @@
 //! Measurement firmware for QEMU mps2-an386 (Cortex-M4F): runs one workload
 //! of `benches/workloads/mod.rs` in counted windows.
 //!
-//! Built from `../shared/mcu/template` (the harness below `WORKLOAD` is the
-//! template's, unchanged in substance). Contract with `measure.sh`:
+//! Built from `../shared/mcu/template`; the board code (markers, stack
+//! painting, exit) is `examples/cortex-m4/src/board.rs`. Contract with
+//! `measure.sh`:
 //!  * each measured call runs between the `#[no_mangle] #[inline(never)]`
 //!    markers `bench_start()` and `bench_end()`; the QEMU plugin counts every
 //!    instruction from the first instruction of `bench_start` up to the first
@@ -18,7 +19,6 @@
 #![no_std]
 #![no_main]
 
-use core::arch::asm;
 use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
@@ -274,101 +274,17 @@ fn report_training(losses: &[Option<f32>; WINDOWS], checksum: u32) -> bool {
 }
 // ------------------------------------------------------------ END WORKLOAD
 
-/// Start marker: its first instruction opens a counting window.
-#[unsafe(no_mangle)]
-#[inline(never)]
-pub extern "C" fn bench_start() {
-    // An opaque asm statement (may touch memory) keeps the call in place.
-    // The two markers must differ in their IR, or LLVM merges them into one
-    // function at one address (measure.sh checks this).
-    unsafe { asm!("@ bench_start", options(nostack, preserves_flags)) }
-}
-
-/// End marker: reaching its first instruction closes the counting window.
-#[unsafe(no_mangle)]
-#[inline(never)]
-pub extern "C" fn bench_end() {
-    unsafe { asm!("@ bench_end", options(nostack, preserves_flags)) }
-}
-
-const STACK_PAINT_BYTES: usize = 64 * 1024;
-const STACK_PATTERN: u32 = 0xC5AC_CE55;
-
-unsafe extern "C" {
-    static mut __sheap: u32; // end of .bss/.uninit (cortex-m-rt); stack floor
-}
-
-/// Paints [max(sp - STACK_PAINT_BYTES, __sheap), sp) with STACK_PATTERN.
-/// SP is read inside the same asm block, so nothing the compiler spills can
-/// land in the painted area before the window starts. Returns (low, sp).
-#[inline(always)]
-fn paint_stack() -> (usize, usize) {
-    let floor = core::ptr::addr_of!(__sheap) as usize;
-    let (lo, sp): (usize, usize);
-    unsafe {
-        asm!(
-            "mov {sp}, sp",
-            "sub {p}, {sp}, {size}",
-            "cmp {p}, {floor}",
-            "it lo",
-            "movlo {p}, {floor}",
-            "mov {lo}, {p}",
-            "2:",
-            "str {pat}, [{p}], #4",
-            "cmp {p}, {sp}",
-            "blo 2b",
-            sp = out(reg) sp,
-            p = out(reg) _,
-            lo = out(reg) lo,
-            size = in(reg) STACK_PAINT_BYTES,
-            floor = in(reg) floor,
-            pat = in(reg) STACK_PATTERN,
-            options(nostack),
-        );
-    }
-    (lo, sp)
-}
-
-/// Lowest address in [lo, sp) that no longer holds the pattern (sp if none).
-#[inline(always)]
-fn scan_stack(lo: usize, sp: usize) -> usize {
-    let mut p = lo;
-    unsafe {
-        asm!(
-            "2:",
-            "cmp {p}, {sp}",
-            "bhs 3f",
-            "ldr {w}, [{p}]",
-            "cmp {w}, {pat}",
-            "bne 3f",
-            "adds {p}, {p}, #4",
-            "b 2b",
-            "3:",
-            p = inout(reg) p,
-            sp = in(reg) sp,
-            pat = in(reg) STACK_PATTERN,
-            w = out(reg) _,
-            options(nostack, readonly),
-        );
-    }
-    p
-}
-
-/// Exit QEMU with an arbitrary status via SYS_EXIT_EXTENDED.
-fn exit(code: u32) -> ! {
-    const SYS_EXIT_EXTENDED: usize = 0x20;
-    const ADP_STOPPED_APPLICATION_EXIT: usize = 0x20026;
-    let block = [ADP_STOPPED_APPLICATION_EXIT, code as usize];
-    unsafe { cortex_m_semihosting::syscall(SYS_EXIT_EXTENDED, &block) };
-    loop {
-        cortex_m::asm::bkpt();
-    }
-}
+// The board code (the counter's markers, stack painting, exit through
+// semihosting) is the firmware example's, so both count the same way.
+#[path = "../../../examples/cortex-m4/src/board.rs"]
+#[allow(dead_code)] // the example's run probes and exit codes are not needed here
+mod board;
+use board::{PaintedStack, bench_end, bench_start, exit};
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     hprintln!("PANIC: {}", info);
-    exit(101)
+    exit(board::EXIT_PANIC)
 }
 
 #[entry]
@@ -384,22 +300,20 @@ fn main() -> ! {
         }
     );
 
-    let (lo, sp) = paint_stack();
+    let painted = PaintedStack::paint();
     for k in 0..WINDOWS {
         bench_start();
         // black_box after bench_start: nothing can start before the window opens.
         workload::run(black_box(&mut state), k);
         bench_end();
     }
-    let dirty = scan_stack(lo, sp);
+    let (used, whole_paint_used) = painted.high_water();
 
     let ok = workload::report(&state);
-    let used = sp - dirty;
     hprintln!(
-        "stack_used_bytes: {}{} (below main's frame; painted {} bytes)",
-        if dirty == lo { ">=" } else { "" },
-        used,
-        sp - lo
+        "stack_used_bytes: {}{} (below the top of RAM)",
+        if whole_paint_used { ">=" } else { "" },
+        used
     );
     hprintln!("check: {}", if ok { "ok" } else { "FAILED" });
     exit(if ok { 0 } else { 1 })
