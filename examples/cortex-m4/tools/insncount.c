@@ -1,7 +1,7 @@
 /*
  * insncount: exact guest-instruction counter for QEMU 7.2 TCG (plugin API v1).
  *
- * Provenance: copied unchanged, but for this paragraph, from the MCU
+ * Provenance: copied, but for this paragraph and the profile option, from the MCU
  * toolchain notes shared with this project (shared/mcu/plugin/insncount.c,
  * which states no licence of its own), so that CI builds it from the
  * repository. Its companion shared/mcu/selftest.sh checks it against asm
@@ -24,6 +24,12 @@
  *   open-window 7
  *   total 12345
  * Instructions of exception handlers that run inside a window are counted.
+ *
+ * Profile (this project's addition): with profile=FILE[,window=N] it also
+ * counts every instruction address (halfword-granular, first 1 MiB: the
+ * flash of mps2-an386) and writes, at exit, "ADDR COUNT" lines (hex address)
+ * for window N (default 0). benches/cortex-m4/profile.sh annotates a
+ * disassembly with them.
  *
  * Only the handful of API declarations needed are written out below; they
  * match QEMU 7.2 (Debian bookworm), plugin API version 1. For another QEMU
@@ -73,12 +79,21 @@ static unsigned windows;
 static uint64_t start_addr = UINT64_MAX, end_addr = UINT64_MAX;
 static FILE *out;
 
+/* The optional per-address profile: one counter per halfword (Thumb
+ * instructions start on halfword boundaries) of the first 1 MiB. */
+#define PROFILE_SLOTS (1u << 19)
+static uint64_t *counts, *snapshot, *profile;
+static unsigned profile_window;
+static FILE *profile_out;
+
 static void on_start(unsigned int vcpu, void *u)
 {
     (void)vcpu; (void)u;
     if (!active) {
         active = true;
         start_snap = total;
+        if (counts && windows == profile_window)
+            memcpy(snapshot, counts, PROFILE_SLOTS * sizeof *counts);
     }
 }
 
@@ -87,6 +102,9 @@ static void on_end(unsigned int vcpu, void *u)
     (void)vcpu; (void)u;
     if (active) {
         active = false;
+        if (counts && windows == profile_window)
+            for (size_t i = 0; i < PROFILE_SLOTS; i++)
+                profile[i] = counts[i] - snapshot[i];
         fprintf(out, "window %u %" PRIu64 "\n", windows++, total - start_snap);
         fflush(out);
     }
@@ -107,6 +125,8 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (va == end_addr)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
         qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &total, 1);
+        if (counts && va / 2 < PROFILE_SLOTS)
+            qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &counts[va / 2], 1);
     }
 }
 
@@ -117,11 +137,17 @@ static void on_exit_cb(qemu_plugin_id_t id, void *u)
         fprintf(out, "open-window %" PRIu64 "\n", total - start_snap);
     fprintf(out, "total %" PRIu64 "\n", total);
     fflush(out);
+    if (profile_out) {
+        for (size_t i = 0; i < PROFILE_SLOTS; i++)
+            if (profile[i])
+                fprintf(profile_out, "%zx %" PRIu64 "\n", i * 2, profile[i]);
+        fclose(profile_out);
+    }
 }
 
 EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *profile_path = NULL;
     if (info->system_emulation && info->system.max_vcpus > 1) {
         fprintf(stderr, "insncount: only single-vCPU guests are supported\n");
         return -1;
@@ -133,6 +159,10 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
             end_addr = strtoull(argv[i] + 4, NULL, 0) & ~1ULL;
         else if (strncmp(argv[i], "out=", 4) == 0)
             path = argv[i] + 4;
+        else if (strncmp(argv[i], "profile=", 8) == 0)
+            profile_path = argv[i] + 8;
+        else if (strncmp(argv[i], "window=", 7) == 0)
+            profile_window = (unsigned)strtoul(argv[i] + 7, NULL, 0);
         else {
             fprintf(stderr, "insncount: unknown arg %s\n", argv[i]);
             return -1;
@@ -142,6 +172,16 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
     if (!out) {
         perror("insncount: out");
         return -1;
+    }
+    if (profile_path) {
+        counts = calloc(PROFILE_SLOTS, sizeof *counts);
+        snapshot = calloc(PROFILE_SLOTS, sizeof *snapshot);
+        profile = calloc(PROFILE_SLOTS, sizeof *profile);
+        profile_out = fopen(profile_path, "w");
+        if (!counts || !snapshot || !profile || !profile_out) {
+            perror("insncount: profile");
+            return -1;
+        }
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_trans);
     qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);
