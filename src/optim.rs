@@ -13,6 +13,10 @@
 //! All arithmetic is in the working precision `T`: an `f32` network never
 //! touches `f64` on the device.
 
+mod adam_loop;
+
+pub(crate) use adam_loop::AdamLoop;
+
 use crate::{Error, Scalar, Zeroed};
 
 /// Gradient clipping, applied to the raw gradients before weight decay.
@@ -682,9 +686,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
 
     fn update_tensor(step: &AdamStep<T>, params: &mut [T], grads: &[T], slots: &mut [AdamSlot<T>]) {
         if step.transform.identity {
-            for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
-                (*p, *s) = adam_rule(step, *p, g, *s);
-            }
+            T::adam_loop(step, params, grads, slots);
         } else {
             for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
                 (*p, *s) = Self::update(step, *p, g, *s);
