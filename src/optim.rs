@@ -13,6 +13,10 @@
 //! All arithmetic is in the working precision `T`: an `f32` network never
 //! touches `f64` on the device.
 
+mod adam_loop;
+
+pub(crate) use adam_loop::AdamLoop;
+
 use crate::{Error, Scalar, Zeroed};
 
 /// Gradient clipping, applied to the raw gradients before weight decay.
@@ -496,7 +500,10 @@ fn momentum_rule<T: Scalar>(step: &SgdMomentumStep<T>, param: T, g: T, velocity:
 }
 
 /// Adam's per-parameter state: the first and second moment estimates.
+// `repr(C)`: Adam's FPU loop on hard-float Arm loads and stores `m` and `v`
+// together, as two adjacent values in this order.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C)]
 pub struct AdamSlot<T> {
     /// First moment (mean of gradients).
     pub m: T,
@@ -633,9 +640,11 @@ impl<T: Scalar> Adam<T> {
 }
 
 /// The per-step constants of [`Adam`].
+// `repr(C)`, the seven numbers first: Adam's FPU loop on hard-float Arm loads
+// them all with one instruction from the start of the struct.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct AdamStep<T> {
-    transform: GradientTransform<T>,
     beta1: T,
     beta2: T,
     one_minus_beta1: T,
@@ -643,6 +652,7 @@ pub struct AdamStep<T> {
     step_size: T,
     bias_correction2_sqrt: T,
     eps: T,
+    transform: GradientTransform<T>,
 }
 
 impl<T: Scalar> Optimizer<T> for Adam<T> {
@@ -664,7 +674,6 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         let bias_correction1 = T::ONE - self.beta1_power * self.beta1;
         let bias_correction2 = T::ONE - self.beta2_power * self.beta2;
         AdamStep {
-            transform: GradientTransform::new(self.clip, grad_scale, self.weight_decay),
             beta1: self.beta1,
             beta2: self.beta2,
             one_minus_beta1: T::ONE - self.beta1,
@@ -672,6 +681,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             step_size: self.lr / bias_correction1,
             bias_correction2_sqrt: bias_correction2.sqrt(),
             eps: self.eps,
+            transform: GradientTransform::new(self.clip, grad_scale, self.weight_decay),
         }
     }
 
@@ -682,9 +692,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
 
     fn update_tensor(step: &AdamStep<T>, params: &mut [T], grads: &[T], slots: &mut [AdamSlot<T>]) {
         if step.transform.identity {
-            for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
-                (*p, *s) = adam_rule(step, *p, g, *s);
-            }
+            T::adam_loop(step, params, grads, slots);
         } else {
             for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
                 (*p, *s) = Self::update(step, *p, g, *s);

@@ -7,7 +7,9 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAss
 use crate::Zeroed;
 
 mod sealed {
-    pub trait Sealed {}
+    /// Only `f32` and `f64` are `Scalar`. The seal also carries the
+    /// crate's per-type loops, which the public trait does not show.
+    pub trait Sealed: crate::optim::AdamLoop {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
 }
