@@ -187,7 +187,11 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     T: Scalar,
     U: ParamUpdate<T, S>,
 {
-    let mut acc = [[T::ZERO; L]; ROWS];
+    // A constant, not a repeat of a runtime value: rustc fills `[[v; L]; R]`
+    // with a copy loop, which LLVM left in memory (accumulators loaded from
+    // and stored to the stack every block) once the backward pass was out of
+    // line on Arm; a constant is one `memset` that SROA splits into registers.
+    let mut acc = const { [[T::ZERO; L]; ROWS] };
     for (x_row, dz_row) in x.iter().zip(dz).take(rows) {
         unrolled!(kk < kw => {
             let xk = x_row.get(k0 + kk).copied().unwrap_or(T::ZERO);
@@ -240,7 +244,7 @@ fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: u
     store: &mut impl FnMut(usize, usize, T),
 ) {
     let w_rows = w.get(k0..).unwrap_or(&[]);
-    let mut acc = [[T::ZERO; ROWS]; R];
+    let mut acc = const { [[T::ZERO; ROWS]; R] }; // a constant: see `weight_gradient_block`
     for j in 0..OUT {
         unrolled!(r < R => {
             let d = dz.get(r).and_then(|row| row.get(j)).copied().unwrap_or(T::ZERO);
