@@ -45,11 +45,14 @@
 //! computed stably.
 //!
 //! # Guarantees
-//! - No heap, no `std`. `unsafe` appears once: the FPU's `vsqrt.f32`
-//!   instruction on hard-float Arm (`target_abi = "eabihf"`), because libm
-//!   computes square roots in software there and Adam takes one per
-//!   parameter (29k of a 74k-instruction step on a Cortex-M4F). It rounds
-//!   exactly as libm does, so results are bit-identical.
+//! - No heap, no `std`. `unsafe` appears only in inline asm on hard-float
+//!   Arm (`target_abi = "eabihf"`), each with its invariant beside it: the
+//!   FPU's `vsqrt.f32`, because libm computes square roots in software there
+//!   and Adam takes one per parameter (29k of a 74k-instruction step on a
+//!   Cortex-M4F), and two 4 × 4 `f32` blocks of the backward products,
+//!   whose loads the compiler does not merge into `vldm`. The square root
+//!   rounds exactly as libm does and the blocks sum in the same order as the
+//!   portable loops, so results are bit-identical.
 //! - No panics on any input a caller can construct (NaN, ±∞, subnormals,
 //!   any row count, any index): failures are [`Error`] values that carry the
 //!   numbers explaining them.
