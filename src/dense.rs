@@ -102,8 +102,9 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
     /// per step). The call is per layer, not per block, so block widths stay
     /// compile-time constants. The fused path inlines the optimizer into
     /// every block, which the call made slower (W2: +800), so it stays inline,
-    /// as does everything on x86-64, which addresses any offset in one
-    /// instruction.
+    /// as do layers of fewer than 16 weights, whose few loads do not pay for
+    /// the call (W1's 2-4-1: +21), and everything on x86-64, which addresses
+    /// any offset in one instruction.
     #[cfg_attr(target_arch = "arm", inline(never))]
     #[cfg_attr(not(target_arch = "arm"), inline(always))]
     fn backward_apart<const M: usize, I, S, U>(
@@ -254,7 +255,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         S: Zeroed + Copy,
         U: ParamUpdate<T, S>,
     {
-        if U::KEEPS_PARAMS {
+        if U::KEEPS_PARAMS && IN * OUT >= 16 {
             self.backward_apart(input, rows, dz.as_array(), slots, update);
         } else {
             self.backward_blocks(input, rows, dz.as_array(), slots, update);
