@@ -179,11 +179,20 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         }
         let mut dx = [[T::ZERO; M]; ROWS];
         if I::WANTS_GRADIENT {
-            kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut |r, kk, value| {
-                if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
-                    *d = value;
-                }
-            });
+            // No asm blocks here: their stack block would cost the fused
+            // path its RAM aim (see `kernel::weight_gradient_block`).
+            kernel::input_gradient::<T, false, M, IN, OUT>(
+                dz,
+                self.weights.as_array(),
+                rows,
+                k0,
+                kw,
+                &mut |r, kk, value| {
+                    if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
+                        *d = value;
+                    }
+                },
+            );
         }
         let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
         let x = input.input().as_array();

@@ -192,8 +192,12 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     // and stored to the stack every block) once the backward pass was out of
     // line on Arm; a constant is one `memset` that SROA splits into registers.
     let mut acc = const { [[T::ZERO; L]; ROWS] };
+    // The asm's sums pass through a 64-byte block on the stack. Only the
+    // checked step (whose sink keeps the parameters) takes it: the fused step
+    // inlines every layer into one frame, where the blocks cost 80 bytes of
+    // stack and its 6.5 KiB RAM aim (for 2,300 fewer instructions on W2).
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-    let summed = L == 4 && kw == 4 && width == 4 && {
+    let summed = U::KEEPS_PARAMS && L == 4 && kw == 4 && width == 4 && {
         let sums = weight_gradient_4x4_f32(x, dz, rows, k0, j0);
         match sums
             .as_ref()
@@ -322,9 +326,12 @@ fn weight_gradient_4x4_f32<T: 'static, const M: usize, const IN: usize, const OU
 
 /// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
 /// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each element
-/// handed to `store(r, kk, value)` straight from the registers.
+/// handed to `store(r, kk, value)` straight from the registers. With `ASM`,
+/// full 4 × 4 `f32` blocks on hard-float Arm are summed by
+/// `input_gradient_4x4_f32` and handed over from a block on the stack (see
+/// `weight_gradient_block` for which path may afford it).
 #[inline(always)]
-pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn input_gradient<T: Scalar, const ASM: bool, const M: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
     w: &[[T; OUT]; IN],
     rows: usize,
@@ -335,15 +342,22 @@ pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const O
     let dz = dz.get(..rows).unwrap_or(&[]);
     let (blocks, tail) = dz.as_chunks::<ROWS>();
     for (b, dz_block) in blocks.iter().enumerate() {
-        input_gradient_block(dz_block, w, k0, kw, b * ROWS, store);
+        input_gradient_block::<T, ASM, ROWS, IN, OUT>(dz_block, w, k0, kw, b * ROWS, store);
     }
     for (t, dz_row) in tail.iter().enumerate() {
-        input_gradient_block(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, store);
+        input_gradient_block::<T, ASM, 1, IN, OUT>(
+            core::array::from_ref(dz_row),
+            w,
+            k0,
+            kw,
+            blocks.len() * ROWS + t,
+            store,
+        );
     }
 }
 
 #[inline(always)]
-fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: usize>(
+fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; R],
     w: &[[T; OUT]; IN],
     k0: usize,
@@ -353,7 +367,7 @@ fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: u
 ) {
     let w_rows = w.get(k0..).unwrap_or(&[]);
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-    if R == 4 && kw == 4 {
+    if ASM && R == 4 && kw == 4 {
         let sums = input_gradient_4x4_f32(dz, w_rows);
         if let Some(sums) = sums
             && let Some(acc) = (&sums as &dyn core::any::Any).downcast_ref::<[[T; 4]; 4]>()
@@ -653,7 +667,7 @@ mod tests {
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
                 let mut dx = [[f32::NAN; M]; ROWS];
-                input_gradient(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
+                input_gradient::<f32, true, M, IN, OUT>(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
                 for kk in 0..kw {
                     for r in 0..rows {
                         let mut s = 0.0f32;
