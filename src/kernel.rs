@@ -399,7 +399,7 @@ fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: us
 
 /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
 /// `dX = dZ·Wᵀ`, in the FPU's registers throughout; `None` unless the element
-/// type is `f32`, `R` and `w`'s length are at least 4 and `OUT` is even.
+/// type is `f32`, `R` is 4, `w` has at least 4 rows and `OUT` is even.
 ///
 /// Both operands are read along their rows, two elements at a time, so each
 /// of the eight rows is one `vldmia` with writeback (its own pointer, no
@@ -410,7 +410,9 @@ fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: us
 /// registers. `vmla.f32` rounds the product, then the sum (Cortex-M4 has no
 /// fused `vmla`), and each accumulator starts at `+0.0` and takes its
 /// products in ascending `j`, so every output has the bits of the plain
-/// loop's `acc += d * w`.
+/// loop's `acc += d * w`. The host's kernel tests cannot run it; the firmware
+/// checks (`benches/cortex-m4/measure.sh`, `examples/cortex-m4/check.sh`)
+/// pin whole training runs on the device bit for bit against the host.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(always)]
