@@ -91,6 +91,62 @@ impl<T: core::fmt::Debug, const IN: usize, const OUT: usize, G: Activation> core
 }
 
 impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, OUT, G> {
+    /// [`Layer::backward`] behind a call boundary on 32-bit Arm, when `update`
+    /// keeps `W` (the checked step).
+    ///
+    /// As for the forward kernel (`kernel::affine_batch`), a function of its
+    /// own gets `X`, `dZ`, `W` and the gradient as separate base pointers;
+    /// inlined into the trainer, every operand was addressed from the
+    /// trainer's one base and each load beyond `vldr`'s 1020-byte offset range
+    /// cost an extra `add` (W2 on the Cortex-M4F: about 1,500 instructions
+    /// per step). The call is per layer, not per block, so block widths stay
+    /// compile-time constants. The fused path inlines the optimizer into
+    /// every block, which the call made slower (W2: +800), so it stays inline,
+    /// as do layers of fewer than 16 weights, whose few loads do not pay for
+    /// the call (W1's 2-4-1: +21), and everything on x86-64, which addresses
+    /// any offset in one instruction.
+    #[cfg_attr(target_arch = "arm", inline(never))]
+    #[cfg_attr(not(target_arch = "arm"), inline(always))]
+    fn backward_apart<const M: usize, I, S, U>(
+        &mut self,
+        input: &mut I,
+        rows: usize,
+        dz: &[[T; OUT]; M],
+        slots: &mut Dense<S, IN, OUT, G>,
+        update: &mut U,
+    ) where
+        I: Upstream<T, M, IN>,
+        S: Zeroed + Copy,
+        U: ParamUpdate<T, S>,
+    {
+        self.backward_blocks(input, rows, dz, slots, update);
+    }
+
+    /// [`Layer::backward`]'s body: every block of input columns, then the bias.
+    #[inline(always)]
+    fn backward_blocks<const M: usize, I, S, U>(
+        &mut self,
+        input: &mut I,
+        rows: usize,
+        dz: &[[T; OUT]; M],
+        slots: &mut Dense<S, IN, OUT, G>,
+        update: &mut U,
+    ) where
+        I: Upstream<T, M, IN>,
+        S: Zeroed + Copy,
+        U: ParamUpdate<T, S>,
+    {
+        for block in 0..IN / ROWS {
+            self.backward_columns(input, rows, dz, slots, update, block * ROWS, ROWS);
+        }
+        if !IN.is_multiple_of(ROWS) {
+            self.backward_columns(input, rows, dz, slots, update, IN - IN % ROWS, IN % ROWS);
+        }
+        let bias = &mut self.bias.as_array_mut()[0];
+        let bias_slots = &mut slots.bias.as_array_mut()[0];
+        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
+    }
+
     /// The backward pass for input columns `k0 .. k0 + kw` (at most
     /// [`ROWS`]): `dX[:, k]` from `W[k, :]` before any update, then `dW[k, :]`
     /// to `update` (which may now change `W[k, :]`), then `dX[:, k]` to `input`
@@ -123,11 +179,20 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         }
         let mut dx = [[T::ZERO; M]; ROWS];
         if I::WANTS_GRADIENT {
-            kernel::input_gradient(dz, self.weights.as_array(), rows, k0, kw, &mut |r, kk, value| {
-                if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
-                    *d = value;
-                }
-            });
+            // No asm blocks here: their stack block would cost the fused
+            // path its RAM aim (see `kernel::weight_gradient_block`).
+            kernel::input_gradient::<T, false, M, IN, OUT>(
+                dz,
+                self.weights.as_array(),
+                rows,
+                k0,
+                kw,
+                &mut |r, kk, value| {
+                    if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
+                        *d = value;
+                    }
+                },
+            );
         }
         let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
         let x = input.input().as_array();
@@ -199,16 +264,11 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         S: Zeroed + Copy,
         U: ParamUpdate<T, S>,
     {
-        let dz = dz.as_array();
-        for block in 0..IN / ROWS {
-            self.backward_columns(input, rows, dz, slots, update, block * ROWS, ROWS);
+        if U::KEEPS_PARAMS && IN * OUT >= 16 {
+            self.backward_apart(input, rows, dz.as_array(), slots, update);
+        } else {
+            self.backward_blocks(input, rows, dz.as_array(), slots, update);
         }
-        if !IN.is_multiple_of(ROWS) {
-            self.backward_columns(input, rows, dz, slots, update, IN - IN % ROWS, IN % ROWS);
-        }
-        let bias = &mut self.bias.as_array_mut()[0];
-        let bias_slots = &mut slots.bias.as_array_mut()[0];
-        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
     }
 
     fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(

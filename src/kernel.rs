@@ -187,8 +187,32 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     T: Scalar,
     U: ParamUpdate<T, S>,
 {
-    let mut acc = [[T::ZERO; L]; ROWS];
-    for (x_row, dz_row) in x.iter().zip(dz).take(rows) {
+    // A constant, not a repeat of a runtime value: rustc fills `[[v; L]; R]`
+    // with a copy loop, which LLVM left in memory (accumulators loaded from
+    // and stored to the stack every block) once the backward pass was out of
+    // line on Arm; a constant is one `memset` that SROA splits into registers.
+    let mut acc = const { [[T::ZERO; L]; ROWS] };
+    // The asm's sums pass through a 64-byte block on the stack. Only the
+    // checked step (whose sink keeps the parameters) takes it: the fused step
+    // inlines every layer into one frame, where the blocks cost 80 bytes of
+    // stack and its 6.5 KiB RAM aim (for 2,300 fewer instructions on W2).
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    let summed = U::KEEPS_PARAMS && L == 4 && kw == 4 && width == 4 && {
+        let sums = weight_gradient_4x4_f32(x, dz, rows, k0, j0);
+        match sums
+            .as_ref()
+            .and_then(|s| (s as &dyn core::any::Any).downcast_ref::<[[T; L]; ROWS]>())
+        {
+            Some(sums) => {
+                acc = *sums;
+                true
+            }
+            None => false,
+        }
+    };
+    #[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+    let summed = false;
+    for (x_row, dz_row) in x.iter().zip(dz).take(if summed { 0 } else { rows }) {
         unrolled!(kk < kw => {
             let xk = x_row.get(k0 + kk).copied().unwrap_or(T::ZERO);
             unrolled!(l < width => {
@@ -208,11 +232,106 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     });
 }
 
+/// `out[kk][l] = Σᵣ x[r][k0 + kk]·dz[r][j0 + l]` (ascending `r`, first
+/// `rows` rows) for a 4 × 4 block of `dW = Xᵀ·dZ`, in the FPU's registers
+/// throughout; `None` unless the element type is `f32`, `rows` is at least 1
+/// and the block lies inside both matrices.
+///
+/// Each row's four `x` and four `dz` are one `vldmia` each, then 16
+/// multiply-accumulates and 4 instructions of addresses and loop: 22 per row,
+/// where the compiled loop takes 29 (LLVM never merges the loads). The sums
+/// have the plain loop's bits for the reasons given at
+/// [`input_gradient_4x4_f32`].
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn weight_gradient_4x4_f32<T: 'static, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    k0: usize,
+    j0: usize,
+) -> Option<[[f32; 4]; 4]> {
+    static ZEROS: [f32; 16] = [0.0; 16];
+    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; M]>()?;
+    let dz = (dz as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; M]>()?;
+    let rows = rows.min(M);
+    // The blocks lie inside the rows; the pointers come from the whole
+    // arrays, whose every row the asm reads.
+    x.first()?.get(k0..)?.first_chunk::<4>()?;
+    dz.first()?.get(j0..)?.first_chunk::<4>()?;
+    let x0 = x.as_flattened().get(k0..)?;
+    let dz0 = dz.as_flattened().get(j0..)?;
+    if rows == 0 {
+        return None;
+    }
+    let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
+    // SAFETY: `x0` starts at `x[0][k0]` and `dz0` at `dz[0][j0]`, with
+    // `k0 + 4 ≤ IN` and `j0 + 4 ≤ OUT`;
+    // the loop runs `rows` times (1 ≤ rows ≤ M), and pass `r` reads the four
+    // floats `IN·r` (resp. `OUT·r`) elements further on, which are
+    // `x[r][k0..k0 + 4]` and `dz[r][j0..j0 + 4]`: inside the arrays, which
+    // the references keep alive and unaliased by writes. The pointers move
+    // by one row stride after each pass, so the last addition points at most
+    // one row past the end and is never dereferenced. `ZEROS` is 16 readable
+    // floats; `vstmia` writes all 64 bytes of `out`, which is therefore
+    // initialised when the asm ends. Registers, flags and the stack as in
+    // `input_gradient_4x4_f32`.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s31}}",
+            "2:",
+            "vldmia {x}, {{s0-s3}}",
+            "vldmia {d}, {{s4-s7}}",
+            "add {x}, {xs}",
+            "add {d}, {ds}",
+            // s(16 + 4kk + l) += x[r][k0 + kk] · dz[r][j0 + l]
+            "vmla.f32 s16, s0, s4",
+            "vmla.f32 s17, s0, s5",
+            "vmla.f32 s18, s0, s6",
+            "vmla.f32 s19, s0, s7",
+            "vmla.f32 s20, s1, s4",
+            "vmla.f32 s21, s1, s5",
+            "vmla.f32 s22, s1, s6",
+            "vmla.f32 s23, s1, s7",
+            "vmla.f32 s24, s2, s4",
+            "vmla.f32 s25, s2, s5",
+            "vmla.f32 s26, s2, s6",
+            "vmla.f32 s27, s2, s7",
+            "vmla.f32 s28, s3, s4",
+            "vmla.f32 s29, s3, s5",
+            "vmla.f32 s30, s3, s6",
+            "vmla.f32 s31, s3, s7",
+            "subs {n}, #1",
+            "bne 2b",
+            "vstmia {out}, {{s16-s31}}",
+            zeros = in(reg) ZEROS.as_ptr(),
+            out = in(reg) out.as_mut_ptr(),
+            n = inout(reg) rows => _,
+            x = inout(reg) x0.as_ptr() => _,
+            d = inout(reg) dz0.as_ptr() => _,
+            xs = in(reg) IN * 4,
+            ds = in(reg) OUT * 4,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
+        Some(out.assume_init())
+    }
+}
+
 /// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
 /// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each element
-/// handed to `store(r, kk, value)` straight from the registers.
+/// handed to `store(r, kk, value)` straight from the registers. With `ASM`,
+/// full 4 × 4 `f32` blocks on hard-float Arm are summed by
+/// `input_gradient_4x4_f32` and handed over from a block on the stack (see
+/// `weight_gradient_block` for which path may afford it).
 #[inline(always)]
-pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn input_gradient<T: Scalar, const ASM: bool, const M: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
     w: &[[T; OUT]; IN],
     rows: usize,
@@ -223,15 +342,22 @@ pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const O
     let dz = dz.get(..rows).unwrap_or(&[]);
     let (blocks, tail) = dz.as_chunks::<ROWS>();
     for (b, dz_block) in blocks.iter().enumerate() {
-        input_gradient_block(dz_block, w, k0, kw, b * ROWS, store);
+        input_gradient_block::<T, ASM, ROWS, IN, OUT>(dz_block, w, k0, kw, b * ROWS, store);
     }
     for (t, dz_row) in tail.iter().enumerate() {
-        input_gradient_block(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, store);
+        input_gradient_block::<T, ASM, 1, IN, OUT>(
+            core::array::from_ref(dz_row),
+            w,
+            k0,
+            kw,
+            blocks.len() * ROWS + t,
+            store,
+        );
     }
 }
 
 #[inline(always)]
-fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: usize>(
+fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; R],
     w: &[[T; OUT]; IN],
     k0: usize,
@@ -240,7 +366,21 @@ fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: u
     store: &mut impl FnMut(usize, usize, T),
 ) {
     let w_rows = w.get(k0..).unwrap_or(&[]);
-    let mut acc = [[T::ZERO; ROWS]; R];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if ASM && R == 4 && kw == 4 {
+        let sums = input_gradient_4x4_f32(dz, w_rows);
+        if let Some(sums) = sums
+            && let Some(acc) = (&sums as &dyn core::any::Any).downcast_ref::<[[T; 4]; 4]>()
+        {
+            unrolled!(r < 4 => {
+                unrolled!(kk < 4 => {
+                    store(r0 + r, kk, get(acc, r, kk));
+                });
+            });
+            return;
+        }
+    }
+    let mut acc = const { [[T::ZERO; ROWS]; R] }; // a constant: see `weight_gradient_block`
     for j in 0..OUT {
         unrolled!(r < R => {
             let d = dz.get(r).and_then(|row| row.get(j)).copied().unwrap_or(T::ZERO);
@@ -255,6 +395,121 @@ fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: u
             store(r0 + r, kk, get(&acc, r, kk));
         });
     });
+}
+
+/// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
+/// `dX = dZ·Wᵀ`, in the FPU's registers throughout; `None` unless the element
+/// type is `f32`, `R` is 4, `w` has at least 4 rows and `OUT` is even.
+///
+/// Both operands are read along their rows, two elements at a time, so each
+/// of the eight rows is one `vldmia` with writeback (its own pointer, no
+/// address arithmetic): 8 loads, 32 multiply-accumulates and 2 loop
+/// instructions per two steps of `j`, where the compiled loop takes 29
+/// instructions per step (8 `vldr`, 16 `vmla`, 5 for addresses and the loop).
+/// LLVM never merges the loads: it allocates the operands to scattered
+/// registers. `vmla.f32` rounds the product, then the sum (Cortex-M4 has no
+/// fused `vmla`), and each accumulator starts at `+0.0` and takes its
+/// products in ascending `j`, so every output has the bits of the plain
+/// loop's `acc += d * w`. The host's kernel tests cannot run it; the firmware
+/// checks (`benches/cortex-m4/measure.sh`, `examples/cortex-m4/check.sh`)
+/// pin whole training runs on the device bit for bit against the host.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn input_gradient_4x4_f32<T: 'static, const R: usize, const OUT: usize>(
+    dz: &[[T; OUT]; R],
+    w: &[[T; OUT]],
+) -> Option<[[f32; 4]; 4]> {
+    static ZEROS: [f32; 16] = [0.0; 16];
+    if OUT < 2 || !OUT.is_multiple_of(2) {
+        return None;
+    }
+    let dz = (dz as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; 4]>()?;
+    let w = (w.first_chunk::<4>()? as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; 4]>()?;
+    let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
+    // SAFETY: `OUT ≥ 2` is even, so the loop runs `OUT / 2 >= 1`
+    // times and each row pointer advances by 8 bytes per pass: it reads
+    // exactly the `OUT` elements of its row of `dz` or `w`, which the
+    // references keep alive and unaliased by writes. `ZEROS` is 16 readable
+    // floats. `vstmia` writes the 16 accumulators, 64 bytes, to `out`, which
+    // is the whole array, so it is initialised when the asm ends. The asm uses
+    // only its operand registers and `s0`–`s31`, all declared clobbered (the
+    // compiler saves the callee-saved `s16`–`s31` where it must), and changes
+    // the condition flags (`subs`), which are not declared preserved; it does
+    // not touch the stack. Every hard-float Arm core has `vldm`, `vstm` and
+    // `vmla.f32`.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s31}}",
+            "2:",
+            "vldmia {d0}!, {{s0-s1}}",
+            "vldmia {d1}!, {{s2-s3}}",
+            "vldmia {d2}!, {{s4-s5}}",
+            "vldmia {d3}!, {{s6-s7}}",
+            "vldmia {w0}!, {{s8-s9}}",
+            "vldmia {w1}!, {{s10-s11}}",
+            "vldmia {w2}!, {{s12-s13}}",
+            "vldmia {w3}!, {{s14-s15}}",
+            // j even: s(16 + 4r + kk) += dz[r][j] · w[kk][j]
+            "vmla.f32 s16, s0, s8",
+            "vmla.f32 s17, s0, s10",
+            "vmla.f32 s18, s0, s12",
+            "vmla.f32 s19, s0, s14",
+            "vmla.f32 s20, s2, s8",
+            "vmla.f32 s21, s2, s10",
+            "vmla.f32 s22, s2, s12",
+            "vmla.f32 s23, s2, s14",
+            "vmla.f32 s24, s4, s8",
+            "vmla.f32 s25, s4, s10",
+            "vmla.f32 s26, s4, s12",
+            "vmla.f32 s27, s4, s14",
+            "vmla.f32 s28, s6, s8",
+            "vmla.f32 s29, s6, s10",
+            "vmla.f32 s30, s6, s12",
+            "vmla.f32 s31, s6, s14",
+            // j odd, after j even in every accumulator
+            "vmla.f32 s16, s1, s9",
+            "vmla.f32 s17, s1, s11",
+            "vmla.f32 s18, s1, s13",
+            "vmla.f32 s19, s1, s15",
+            "vmla.f32 s20, s3, s9",
+            "vmla.f32 s21, s3, s11",
+            "vmla.f32 s22, s3, s13",
+            "vmla.f32 s23, s3, s15",
+            "vmla.f32 s24, s5, s9",
+            "vmla.f32 s25, s5, s11",
+            "vmla.f32 s26, s5, s13",
+            "vmla.f32 s27, s5, s15",
+            "vmla.f32 s28, s7, s9",
+            "vmla.f32 s29, s7, s11",
+            "vmla.f32 s30, s7, s13",
+            "vmla.f32 s31, s7, s15",
+            "subs {n}, #1",
+            "bne 2b",
+            "vstmia {out}, {{s16-s31}}",
+            zeros = in(reg) ZEROS.as_ptr(),
+            out = in(reg) out.as_mut_ptr(),
+            n = inout(reg) OUT / 2 => _,
+            d0 = inout(reg) dz[0].as_ptr() => _,
+            d1 = inout(reg) dz[1].as_ptr() => _,
+            d2 = inout(reg) dz[2].as_ptr() => _,
+            d3 = inout(reg) dz[3].as_ptr() => _,
+            w0 = inout(reg) w[0].as_ptr() => _,
+            w1 = inout(reg) w[1].as_ptr() => _,
+            w2 = inout(reg) w[2].as_ptr() => _,
+            w3 = inout(reg) w[3].as_ptr() => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
+        Some(out.assume_init())
+    }
 }
 
 /// `db[j] = Σᵣ dz[r][j]` (ascending `r`, first `rows` rows), each handed to
@@ -414,7 +669,7 @@ mod tests {
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
                 let mut dx = [[f32::NAN; M]; ROWS];
-                input_gradient(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
+                input_gradient::<f32, true, M, IN, OUT>(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
                 for kk in 0..kw {
                     for r in 0..rows {
                         let mut s = 0.0f32;
