@@ -121,13 +121,11 @@ pub struct Sigmoid;
 impl Elementwise for Sigmoid {
     #[inline(always)]
     fn apply<T: Scalar>(z: T) -> T {
-        // e^(−|z|) ≤ 1 never overflows; NaN takes the second branch and stays NaN.
-        if z >= T::ZERO {
-            T::ONE / (T::ONE + (-z).exp())
-        } else {
-            let e = z.exp();
-            e / (T::ONE + e)
-        }
+        // e^(−|z|) ≤ 1 never overflows: 1/(1 + e^(−z)) for z ≥ 0, e^z/(1 + e^z)
+        // below. One exponential in the code, which is inlined. NaN stays NaN.
+        let e = (-z.abs()).exp();
+        let numerator = if z >= T::ZERO { T::ONE } else { e };
+        numerator / (T::ONE + e)
     }
     #[inline(always)]
     fn derivative<T: Scalar>(a: T) -> T {

@@ -101,6 +101,7 @@ mod activation;
 mod chain;
 mod dense;
 mod error;
+mod exp;
 mod fit;
 mod fused;
 mod init;

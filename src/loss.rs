@@ -134,8 +134,8 @@ impl Loss<Softmax> for CrossEntropy {
         let mut sum = T::ZERO;
         let mut exps = [T::ZERO; N];
         for (e, &z) in exps.iter_mut().zip(z.iter()) {
-            // The maximum's own term is e^±0 = 1 exactly (every libm returns
-            // it): no call for it. A NaN difference still goes to `exp`.
+            // The maximum's own term is e^±0 = 1 exactly (`Scalar::exp`
+            // returns it): no call for it. A NaN difference still goes to `exp`.
             let shifted = z - max;
             *e = if shifted == T::ZERO { T::ONE } else { shifted.exp() };
             sum += *e;

@@ -14,7 +14,8 @@
 //! learning rate starts at 0.05 and halves every 60 trainings.
 //!
 //! Everything, the simulated sensor included, is `f32` arithmetic through
-//! `tinymlp::Scalar` (libm), so host and device compute the same bits. Call
+//! `tinymlp::Scalar` (libm, and the crate's own `f32` exponential), so host and
+//! device compute the same bits. Call
 //! `Scalar::exp(x)`, never `x.exp()`: on the host the inherent `f32::exp` of
 //! `std` would win and round differently.
 
