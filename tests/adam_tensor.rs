@@ -86,7 +86,19 @@ fn update_tensor_stops_at_the_shortest_slice() {
     let step = Adam::new(0.1f32).prepare(1.0);
     let fresh = AdamSlot { m: 0.0, v: 0.0 };
     // The first step moves each parameter by lr·g/(|g| + ε): 0.1 against the gradient's sign.
-    for (params_len, grads_len, slots_len) in [(5, 3, 4), (3, 5, 4), (4, 5, 3), (0, 2, 2), (2, 0, 2), (2, 2, 0)] {
+    // Shortest lengths 0 to 3: the hard-float Arm loop's cases (nothing, one
+    // element alone, one pair, one element alone and a pair).
+    let cases = [
+        (5, 3, 4),
+        (3, 5, 4),
+        (4, 5, 3),
+        (0, 2, 2),
+        (2, 0, 2),
+        (2, 2, 0),
+        (1, 3, 2),
+        (3, 2, 4),
+    ];
+    for (params_len, grads_len, slots_len) in cases {
         let mut params = vec![1.0f32; params_len];
         let grads = vec![2.0f32; grads_len];
         let mut slots = vec![fresh; slots_len];
