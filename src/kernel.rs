@@ -109,9 +109,9 @@ fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, co
     }
 }
 
-/// [`affine`] for `R` rows and the `width` columns from `j0`. Full 4 × 4
-/// `f32` blocks on hard-float Arm are summed by `affine_4x4_f32` (a batch's
-/// blocks of rows only: inference's one row never makes one).
+/// [`affine`] for `R` rows and the `width` columns from `j0`. Full blocks of
+/// 4 columns of `f32` on hard-float Arm are summed in asm: 4 rows (a batch)
+/// by `affine_4x4_f32`, 1 row (inference, a batch's tail) by `affine_1x4_f32`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
@@ -131,6 +131,15 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
                     *z = out(*z);
                 }
             });
+        });
+        return;
+    }
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if L == 4 && R == 1 && width == 4 && affine_1x4_f32(x, w, b, z, j0).is_some() {
+        unrolled!(l < 4 => {
+            if let Some(z) = z.get_mut(0).and_then(|row| row.get_mut(j0 + l)) {
+                *z = out(*z);
+            }
         });
         return;
     }
@@ -293,6 +302,73 @@ fn affine_4x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>
             out("s20") _, out("s21") _, out("s22") _, out("s23") _,
             out("s24") _, out("s25") _, out("s26") _, out("s27") _,
             out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
+    }
+    Some(())
+}
+
+/// [`affine_4x4_f32`] for one row: `z[0][j0 + l]` for `l < 4`, with the
+/// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
+/// (the compiled loop: 13 per step).
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn affine_1x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+    j0: usize,
+) -> Option<()> {
+    // `movw` takes the pass count, at most 65,535.
+    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+        return None;
+    }
+    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; 1]>()?;
+    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
+    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
+    let bias = b.get(j0..)?.first_chunk::<4>()?;
+    w.first()?.get(j0..)?.first_chunk::<4>()?;
+    let w0 = w.as_flattened().get(j0..)?;
+    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; 1]>()?;
+    let z0 = z.first_mut()?.get_mut(j0..)?.first_chunk_mut::<4>()?;
+    // SAFETY: as for `affine_4x4_f32`, with one row: the pointer of `x`
+    // reads exactly the `IN` elements of `x[0]`, `w0` the rows `w[k][j0..j0 +
+    // 4]` for `k < IN`, and the one `vstmia` writes `z0`, the four floats
+    // `z[0][j0..j0 + 4]`. The asm uses only its operand registers and
+    // `s0`–`s15`, declared clobbered, and the condition flags; not the stack.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {b}, {{s0-s3}}",
+            "movw {b}, #{n}",
+            "2:",
+            "vldmia {x}!, {{s4-s5}}",
+            "vldmia {w}, {{s8-s11}}",
+            "add {w}, {ws}",
+            "vldmia {w}, {{s12-s15}}",
+            "add {w}, {ws}",
+            "vmla.f32 s0, s4, s8",
+            "vmla.f32 s1, s4, s9",
+            "vmla.f32 s2, s4, s10",
+            "vmla.f32 s3, s4, s11",
+            "vmla.f32 s0, s5, s12",
+            "vmla.f32 s1, s5, s13",
+            "vmla.f32 s2, s5, s14",
+            "vmla.f32 s3, s5, s15",
+            "subs {b}, #1",
+            "bne 2b",
+            "vstmia {z}, {{s0-s3}}",
+            b = inout(reg) bias.as_ptr() => _,
+            n = const (IN / 2) & 0xffff,
+            x = inout(reg) x[0].as_ptr() => _,
+            w = inout(reg) w0.as_ptr() => _,
+            ws = in(reg) OUT * 4,
+            z = in(reg) z0.as_mut_ptr(),
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
             options(nostack),
         );
     }
