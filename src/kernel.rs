@@ -109,7 +109,9 @@ fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, co
     }
 }
 
-/// [`affine`] for `R` rows and the `width` columns from `j0`.
+/// [`affine`] for `R` rows and the `width` columns from `j0`. Full blocks of
+/// 4 columns of `f32` on hard-float Arm are summed in asm: 4 rows (a batch)
+/// by `affine_4x4_f32`, 1 row (inference, a batch's tail) by `affine_1x4_f32`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
@@ -121,6 +123,26 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
     width: usize,
     out: &impl Fn(T) -> T,
 ) {
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if L == 4 && R == 4 && width == 4 && affine_4x4_f32(x, w, b, z, j0).is_some() {
+        unrolled!(r < 4 => {
+            unrolled!(l < 4 => {
+                if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
+                    *z = out(*z);
+                }
+            });
+        });
+        return;
+    }
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if L == 4 && R == 1 && width == 4 && affine_1x4_f32(x, w, b, z, j0).is_some() {
+        unrolled!(l < 4 => {
+            if let Some(z) = z.get_mut(0).and_then(|row| row.get_mut(j0 + l)) {
+                *z = out(*z);
+            }
+        });
+        return;
+    }
     let mut acc = [[T::ZERO; L]; R];
     unrolled!(l < width => {
         let bias = b.get(j0 + l).copied().unwrap_or(T::ZERO);
@@ -142,6 +164,215 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
             }
         });
     });
+}
+
+/// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`) for
+/// a 4 × 4 block of `Z = X·W + b`, in the FPU's registers throughout; `None`
+/// (and `z` untouched) unless the element type is `f32`, `IN` is even and the
+/// block's columns lie inside `W`.
+///
+/// Two steps of `k` per pass: each row of `x` gives its next two elements to
+/// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
+/// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
+/// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
+/// compiled loop takes 29 per step. Each accumulator starts at the bias and
+/// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
+/// sums have the plain loop's bits (see [`input_gradient_4x4_f32`]). They go
+/// straight into `z`, one `vstmia` per row, where the caller applies the
+/// activation in place: `asm!` cannot hand `s` registers to Rust on this
+/// target (rustc does not see the `vfp2` feature the `sreg` class asks for),
+/// and `z` needs no stack block, unlike the backward blocks' sums.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn affine_4x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+    j0: usize,
+) -> Option<()> {
+    // `movw` takes the pass count, at most 65,535.
+    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+        return None;
+    }
+    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; 4]>()?;
+    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
+    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
+    let bias = b.get(j0..)?.first_chunk::<4>()?;
+    // The block's columns lie inside every row; the pointer comes from the
+    // whole matrix, whose rows the asm reads.
+    w.first()?.get(j0..)?.first_chunk::<4>()?;
+    let w0 = w.as_flattened().get(j0..)?;
+    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; 4]>()?;
+    z.first()?.get(j0..)?.first_chunk::<4>()?;
+    let z0 = z.as_flattened_mut().get_mut(j0..)?;
+    let [x0, x1, x2, x3] = x;
+    // SAFETY: `bias` is the four floats `b[j0..j0 + 4]`, read four times.
+    // `IN ≥ 2` is even, so the loop runs `IN / 2 ≥ 1` times; each row
+    // pointer of `x` advances by 8 bytes per pass and so reads exactly the
+    // `IN` elements of its row. `w0` starts at `w[0][j0]` with
+    // `j0 + 4 ≤ OUT`; pass `p` reads the four floats at `w[2p][j0]` and
+    // `w[2p + 1][j0]` (the pointer moves one row, `OUT` elements, after each
+    // load), the last of them `w[IN - 1][j0..j0 + 4]`. `z0` starts at
+    // `z[0][j0]`, and the four `vstmia` write the four floats at
+    // `z[r][j0]` for `r < 4` (one row, `OUT` elements, apart), the last of
+    // them `z[3][j0..j0 + 4]`. All are inside the arrays, which the
+    // references keep alive, with `z` borrowed mutably and so aliased by
+    // none of the others. The last additions point at most one row past the
+    // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
+    // uses only its operand registers and `s0`–`s31`, all declared
+    // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
+    // must), and changes the condition flags (`subs`), which are not
+    // declared preserved; it does not touch the stack. Every hard-float Arm
+    // core has `vldm`, `vstm` and `vmla.f32`.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {b}, {{s16-s19}}",
+            "vldmia {b}, {{s20-s23}}",
+            "vldmia {b}, {{s24-s27}}",
+            "vldmia {b}, {{s28-s31}}",
+            "movw {b}, #{n}",
+            "2:",
+            "vldmia {x0}!, {{s0-s1}}",
+            "vldmia {x1}!, {{s2-s3}}",
+            "vldmia {x2}!, {{s4-s5}}",
+            "vldmia {x3}!, {{s6-s7}}",
+            "vldmia {w}, {{s8-s11}}",
+            "add {w}, {ws}",
+            "vldmia {w}, {{s12-s15}}",
+            "add {w}, {ws}",
+            // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
+            "vmla.f32 s16, s0, s8",
+            "vmla.f32 s17, s0, s9",
+            "vmla.f32 s18, s0, s10",
+            "vmla.f32 s19, s0, s11",
+            "vmla.f32 s20, s2, s8",
+            "vmla.f32 s21, s2, s9",
+            "vmla.f32 s22, s2, s10",
+            "vmla.f32 s23, s2, s11",
+            "vmla.f32 s24, s4, s8",
+            "vmla.f32 s25, s4, s9",
+            "vmla.f32 s26, s4, s10",
+            "vmla.f32 s27, s4, s11",
+            "vmla.f32 s28, s6, s8",
+            "vmla.f32 s29, s6, s9",
+            "vmla.f32 s30, s6, s10",
+            "vmla.f32 s31, s6, s11",
+            // k odd, after k even in every accumulator
+            "vmla.f32 s16, s1, s12",
+            "vmla.f32 s17, s1, s13",
+            "vmla.f32 s18, s1, s14",
+            "vmla.f32 s19, s1, s15",
+            "vmla.f32 s20, s3, s12",
+            "vmla.f32 s21, s3, s13",
+            "vmla.f32 s22, s3, s14",
+            "vmla.f32 s23, s3, s15",
+            "vmla.f32 s24, s5, s12",
+            "vmla.f32 s25, s5, s13",
+            "vmla.f32 s26, s5, s14",
+            "vmla.f32 s27, s5, s15",
+            "vmla.f32 s28, s7, s12",
+            "vmla.f32 s29, s7, s13",
+            "vmla.f32 s30, s7, s14",
+            "vmla.f32 s31, s7, s15",
+            "subs {b}, #1",
+            "bne 2b",
+            "vstmia {z}, {{s16-s19}}",
+            "add {z}, {ws}",
+            "vstmia {z}, {{s20-s23}}",
+            "add {z}, {ws}",
+            "vstmia {z}, {{s24-s27}}",
+            "add {z}, {ws}",
+            "vstmia {z}, {{s28-s31}}",
+            b = inout(reg) bias.as_ptr() => _,
+            n = const (IN / 2) & 0xffff,
+            x0 = inout(reg) x0.as_ptr() => _,
+            x1 = inout(reg) x1.as_ptr() => _,
+            x2 = inout(reg) x2.as_ptr() => _,
+            x3 = inout(reg) x3.as_ptr() => _,
+            w = inout(reg) w0.as_ptr() => _,
+            ws = in(reg) OUT * 4,
+            z = inout(reg) z0.as_mut_ptr() => _,
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
+    }
+    Some(())
+}
+
+/// [`affine_4x4_f32`] for one row: `z[0][j0 + l]` for `l < 4`, with the
+/// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
+/// (the compiled loop: 13 per step).
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn affine_1x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+    j0: usize,
+) -> Option<()> {
+    // `movw` takes the pass count, at most 65,535.
+    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+        return None;
+    }
+    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; 1]>()?;
+    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
+    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
+    let bias = b.get(j0..)?.first_chunk::<4>()?;
+    w.first()?.get(j0..)?.first_chunk::<4>()?;
+    let w0 = w.as_flattened().get(j0..)?;
+    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; 1]>()?;
+    let z0 = z.first_mut()?.get_mut(j0..)?.first_chunk_mut::<4>()?;
+    // SAFETY: as for `affine_4x4_f32`, with one row: the pointer of `x`
+    // reads exactly the `IN` elements of `x[0]`, `w0` the rows `w[k][j0..j0 +
+    // 4]` for `k < IN`, and the one `vstmia` writes `z0`, the four floats
+    // `z[0][j0..j0 + 4]`. The asm uses only its operand registers and
+    // `s0`–`s15`, declared clobbered, and the condition flags; not the stack.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {b}, {{s0-s3}}",
+            "movw {b}, #{n}",
+            "2:",
+            "vldmia {x}!, {{s4-s5}}",
+            "vldmia {w}, {{s8-s11}}",
+            "add {w}, {ws}",
+            "vldmia {w}, {{s12-s15}}",
+            "add {w}, {ws}",
+            "vmla.f32 s0, s4, s8",
+            "vmla.f32 s1, s4, s9",
+            "vmla.f32 s2, s4, s10",
+            "vmla.f32 s3, s4, s11",
+            "vmla.f32 s0, s5, s12",
+            "vmla.f32 s1, s5, s13",
+            "vmla.f32 s2, s5, s14",
+            "vmla.f32 s3, s5, s15",
+            "subs {b}, #1",
+            "bne 2b",
+            "vstmia {z}, {{s0-s3}}",
+            b = inout(reg) bias.as_ptr() => _,
+            n = const (IN / 2) & 0xffff,
+            x = inout(reg) x[0].as_ptr() => _,
+            w = inout(reg) w0.as_ptr() => _,
+            ws = in(reg) OUT * 4,
+            z = in(reg) z0.as_mut_ptr(),
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            options(nostack),
+        );
+    }
+    Some(())
 }
 
 /// `dW[k][j] = Σᵣ x[r][k]·dz[r][j]` (ascending `r`, first `rows` rows) for
