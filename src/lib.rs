@@ -50,9 +50,9 @@
 //!   FPU's `vsqrt.f32`, because libm computes square roots in software there
 //!   and Adam takes one per parameter (29k of a 74k-instruction step on a
 //!   Cortex-M4F); Adam's `f32` loop over a tensor, which the compiler cannot
-//!   write as tightly there (17 instructions a parameter instead of 24); and
-//!   two 4 × 4 `f32` blocks of the backward products, whose loads the
-//!   compiler does not merge into `vldm`. Each computes exactly what the
+//!   write as tightly there (13.5 instructions a parameter instead of 24);
+//!   and the 4 × 4 `f32` blocks of the dense layer's three products, whose
+//!   loads the compiler does not merge into `vldm`. Each computes exactly what the
 //!   portable Rust code computes, in the same order, so results are
 //!   bit-identical.
 //! - No panics on any input a caller can construct (NaN, ±∞, subnormals,
