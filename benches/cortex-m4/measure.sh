@@ -38,16 +38,8 @@ export CARGO_HOME="${MCU_CARGO_HOME:-/tmp/mcu-cargo}"
 export RUSTC_BOOTSTRAP=1
 unset RUSTUP_TOOLCHAIN RUSTC CARGO_BUILD_TARGET 2>/dev/null || true
 
-# The project's one copy of the counting plugin lives with the firmware example.
-plugin_src="$repo/examples/cortex-m4/tools/insncount.c"
-plugin="$build_dir/libinsncount.so"
-if [ ! -e "$plugin" ] || [ "$plugin_src" -nt "$plugin" ]; then
-    gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" "$plugin_src"
-fi
-
-sym() { # address of a global symbol, Thumb bit cleared
-    printf '0x%x\n' $(( 0x$(arm-none-eabi-nm "$1" | awk -v s="$2" '$3==s { print $1; exit }') & ~1 ))
-}
+# shellcheck source=plugin.sh
+source "$here/plugin.sh"
 
 # build OPT FEATURES -> path of a copy of the ELF
 build() {

@@ -17,14 +17,8 @@ elf="$1" window="${2:-1}"
 build_dir="${BUILD_DIR:-/tmp/tinymlp-bench-m4}"
 mkdir -p "$build_dir"
 
-plugin_src="$repo/examples/cortex-m4/tools/insncount.c"
-plugin="$build_dir/libinsncount.so"
-if [ ! -e "$plugin" ] || [ "$plugin_src" -nt "$plugin" ]; then
-    gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" "$plugin_src"
-fi
-sym() { # address of a global symbol, Thumb bit cleared
-    printf '0x%x\n' $(( 0x$(arm-none-eabi-nm "$1" | awk -v s="$2" '$3==s { print $1; exit }') & ~1 ))
-}
+# shellcheck source=plugin.sh
+source "$here/plugin.sh"
 
 timeout "${TIMEOUT:-60}" qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -monitor none \
     -icount shift=0 -semihosting-config enable=on,target=native \
