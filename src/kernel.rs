@@ -192,19 +192,7 @@ fn affine_4x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>
     z: &mut [[T; OUT]; R],
     j0: usize,
 ) -> Option<()> {
-    // `movw` takes the pass count, at most 65,535.
-    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
-        return None;
-    }
-    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; 4]>()?;
-    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
-    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
-    let bias = b.get(j0..)?.first_chunk::<4>()?;
-    // The block's columns lie inside every row; the pointer comes from the
-    // whole matrix, whose rows the asm reads.
-    w.first()?.get(j0..)?.first_chunk::<4>()?;
-    let w0 = w.as_flattened().get(j0..)?;
-    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; 4]>()?;
+    let (x, w0, bias, z) = forward_block_operands::<T, 4, R, IN, OUT>(x, w, b, z, j0)?;
     z.first()?.get(j0..)?.first_chunk::<4>()?;
     let z0 = z.as_flattened_mut().get_mut(j0..)?;
     let [x0, x1, x2, x3] = x;
@@ -308,6 +296,35 @@ fn affine_4x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>
     Some(())
 }
 
+/// The `f32` operands of a forward asm block of `RR` rows and the 4 columns
+/// from `j0`: the rows of `x`, `W` from `w[0][j0]` on (the pointer comes
+/// from the whole matrix, whose rows the asm reads), the four biases and the
+/// rows of `z`; `None` unless the element type is `f32`, `R` is `RR`, `IN`
+/// is even and at most 131,070 (two steps of `k` a pass, the pass count
+/// loaded by `movw`), and the block's columns lie inside `W`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn forward_block_operands<'a, T: 'static, const RR: usize, const R: usize, const IN: usize, const OUT: usize>(
+    x: &'a [[T; IN]; R],
+    w: &'a [[T; OUT]; IN],
+    b: &'a [T; OUT],
+    z: &'a mut [[T; OUT]; R],
+    j0: usize,
+) -> Option<(&'a [[f32; IN]; RR], &'a [f32], &'a [f32; 4], &'a mut [[f32; OUT]; RR])> {
+    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+        return None;
+    }
+    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; RR]>()?;
+    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
+    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
+    let bias = b.get(j0..)?.first_chunk::<4>()?;
+    w.first()?.get(j0..)?.first_chunk::<4>()?; // the columns lie inside every row
+    let w0 = w.as_flattened().get(j0..)?;
+    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; RR]>()?;
+    Some((x, w0, bias, z))
+}
+
 /// [`affine_4x4_f32`] for one row: `z[0][j0 + l]` for `l < 4`, with the
 /// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
 /// (the compiled loop: 13 per step).
@@ -321,17 +338,7 @@ fn affine_1x4_f32<T: 'static, const R: usize, const IN: usize, const OUT: usize>
     z: &mut [[T; OUT]; R],
     j0: usize,
 ) -> Option<()> {
-    // `movw` takes the pass count, at most 65,535.
-    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
-        return None;
-    }
-    let x = (x as &dyn core::any::Any).downcast_ref::<[[f32; IN]; 1]>()?;
-    let w = (w as &dyn core::any::Any).downcast_ref::<[[f32; OUT]; IN]>()?;
-    let b = (b as &dyn core::any::Any).downcast_ref::<[f32; OUT]>()?;
-    let bias = b.get(j0..)?.first_chunk::<4>()?;
-    w.first()?.get(j0..)?.first_chunk::<4>()?;
-    let w0 = w.as_flattened().get(j0..)?;
-    let z = (z as &mut dyn core::any::Any).downcast_mut::<[[f32; OUT]; 1]>()?;
+    let (x, w0, bias, z) = forward_block_operands::<T, 1, R, IN, OUT>(x, w, b, z, j0)?;
     let z0 = z.first_mut()?.get_mut(j0..)?.first_chunk_mut::<4>()?;
     // SAFETY: as for `affine_4x4_f32`, with one row: the pointer of `x`
     // reads exactly the `IN` elements of `x[0]`, `w0` the rows `w[k][j0..j0 +
