@@ -10,7 +10,7 @@ use crate::Zeroed;
 mod sealed {
     /// Only `f32` and `f64` are `Scalar`. The seal also carries the
     /// crate's per-type loops, which the public trait does not show.
-    pub trait Sealed: crate::optim::AdamLoop {}
+    pub trait Sealed: crate::optim::AdamLoop + crate::kernel::Blocks {}
     impl Sealed for f32 {}
     impl Sealed for f64 {}
 }

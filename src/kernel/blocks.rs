@@ -1,0 +1,473 @@
+//! Blocks of the three products that an element type may compute its own
+//! way: `f32` on hard-float Arm sums full blocks in inline asm; every other
+//! type and target declines, and the plain loops of [`super`] run.
+//!
+//! [`Blocks`] is a supertrait of [`Scalar`](crate::Scalar) through its seal,
+//! as [`AdamLoop`](crate::optim::AdamLoop) is, so generic code calls
+//! `T::affine_4x4(...)` and the choice is made by the impl, per type, at
+//! compile time.
+
+/// Full blocks of `Z = X·W + b`, `dW = Xᵀ·dZ` and `dX = dZ·Wᵀ`, each with the
+/// bits of the plain loop's sums (every output summed from the same start in
+/// the same order). Every method may decline (`None`, writing nothing), and
+/// does by default; the caller then runs the plain loop.
+pub trait Blocks: Sized {
+    /// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`)
+    /// for `r < 4` and `l < 4`, written to `z` (the caller applies the
+    /// activation there); `None` with `z` untouched when declined.
+    #[inline(always)]
+    fn affine_4x4<const IN: usize, const OUT: usize>(
+        _x: &[[Self; IN]; 4],
+        _w: &[[Self; OUT]; IN],
+        _b: &[Self; OUT],
+        _z: &mut [[Self; OUT]; 4],
+        _j0: usize,
+    ) -> Option<()> {
+        None
+    }
+
+    /// [`Blocks::affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`.
+    #[inline(always)]
+    fn affine_1x4<const IN: usize, const OUT: usize>(
+        _x: &[[Self; IN]; 1],
+        _w: &[[Self; OUT]; IN],
+        _b: &[Self; OUT],
+        _z: &mut [[Self; OUT]; 1],
+        _j0: usize,
+    ) -> Option<()> {
+        None
+    }
+
+    /// `out[kk][l] = Σᵣ x[r][k0 + kk]·dz[r][j0 + l]` (ascending `r`, first
+    /// `rows` rows, from `+0.0`) for `kk < 4` and `l < 4`: a block of
+    /// `dW = Xᵀ·dZ`.
+    #[inline(always)]
+    fn weight_gradient_4x4<const M: usize, const IN: usize, const OUT: usize>(
+        _x: &[[Self; IN]; M],
+        _dz: &[[Self; OUT]; M],
+        _rows: usize,
+        _k0: usize,
+        _j0: usize,
+    ) -> Option<[[Self; 4]; 4]> {
+        None
+    }
+
+    /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`, from `+0.0`) for
+    /// `r < 4` and `kk < 4`: a block of `dX = dZ·Wᵀ`.
+    #[inline(always)]
+    fn input_gradient_4x4<const OUT: usize>(_dz: &[[Self; OUT]; 4], _w: &[[Self; OUT]; 4]) -> Option<[[Self; 4]; 4]> {
+        None
+    }
+}
+
+impl Blocks for f64 {}
+
+#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+impl Blocks for f32 {}
+
+/// The operands of a forward asm block for the 4 columns from `j0` that do
+/// not depend on its rows: `W` from `w[0][j0]` on (the pointer comes from the
+/// whole matrix, whose rows the asm reads) and the four biases; `None` unless
+/// `IN` is even and at most 131,070 (two steps of `k` a pass, the pass count
+/// loaded by `movw`) and the block's columns lie inside `W`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn forward_block_operands<'a, const IN: usize, const OUT: usize>(
+    w: &'a [[f32; OUT]; IN],
+    b: &'a [f32; OUT],
+    j0: usize,
+) -> Option<(&'a [f32], &'a [f32; 4])> {
+    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+        return None;
+    }
+    let bias = b.get(j0..)?.first_chunk::<4>()?;
+    w.first()?.get(j0..)?.first_chunk::<4>()?; // the columns lie inside every row
+    let w0 = w.as_flattened().get(j0..)?;
+    Some((w0, bias))
+}
+
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+impl Blocks for f32 {
+    /// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`) for
+    /// a 4 × 4 block of `Z = X·W + b`, in the FPU's registers throughout; `None`
+    /// (and `z` untouched) unless `IN` is even (see `forward_block_operands`)
+    /// and the block's columns lie inside `W` and `z`.
+    ///
+    /// Two steps of `k` per pass: each row of `x` gives its next two elements to
+    /// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
+    /// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
+    /// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
+    /// compiled loop takes 29 per step. Each accumulator starts at the bias and
+    /// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
+    /// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
+    /// straight into `z`, one `vstmia` per row, where the caller applies the
+    /// activation in place: `asm!` cannot hand `s` registers to Rust on this
+    /// target (rustc does not see the `vfp2` feature the `sreg` class asks for),
+    /// and `z` needs no stack block, unlike the backward blocks' sums.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn affine_4x4<const IN: usize, const OUT: usize>(
+        x: &[[f32; IN]; 4],
+        w: &[[f32; OUT]; IN],
+        b: &[f32; OUT],
+        z: &mut [[f32; OUT]; 4],
+        j0: usize,
+    ) -> Option<()> {
+        let (w0, bias) = forward_block_operands(w, b, j0)?;
+        z.first()?.get(j0..)?.first_chunk::<4>()?;
+        let z0 = z.as_flattened_mut().get_mut(j0..)?;
+        let [x0, x1, x2, x3] = x;
+        // SAFETY: `bias` is the four floats `b[j0..j0 + 4]`, read four times.
+        // `IN ≥ 2` is even, so the loop runs `IN / 2 ≥ 1` times; each row
+        // pointer of `x` advances by 8 bytes per pass and so reads exactly the
+        // `IN` elements of its row. `w0` starts at `w[0][j0]` with
+        // `j0 + 4 ≤ OUT`; pass `p` reads the four floats at `w[2p][j0]` and
+        // `w[2p + 1][j0]` (the pointer moves one row, `OUT` elements, after each
+        // load), the last of them `w[IN - 1][j0..j0 + 4]`. `z0` starts at
+        // `z[0][j0]`, and the four `vstmia` write the four floats at
+        // `z[r][j0]` for `r < 4` (one row, `OUT` elements, apart), the last of
+        // them `z[3][j0..j0 + 4]`. All are inside the arrays, which the
+        // references keep alive, with `z` borrowed mutably and so aliased by
+        // none of the others. The last additions point at most one row past the
+        // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
+        // uses only its operand registers and `s0`–`s31`, all declared
+        // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
+        // must), and changes the condition flags (`subs`), which are not
+        // declared preserved; it does not touch the stack. Every hard-float Arm
+        // core has `vldm`, `vstm` and `vmla.f32`.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {b}, {{s16-s19}}",
+                "vldmia {b}, {{s20-s23}}",
+                "vldmia {b}, {{s24-s27}}",
+                "vldmia {b}, {{s28-s31}}",
+                "movw {b}, #{n}",
+                "2:",
+                "vldmia {x0}!, {{s0-s1}}",
+                "vldmia {x1}!, {{s2-s3}}",
+                "vldmia {x2}!, {{s4-s5}}",
+                "vldmia {x3}!, {{s6-s7}}",
+                "vldmia {w}, {{s8-s11}}",
+                "add {w}, {ws}",
+                "vldmia {w}, {{s12-s15}}",
+                "add {w}, {ws}",
+                // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
+                "vmla.f32 s16, s0, s8",
+                "vmla.f32 s17, s0, s9",
+                "vmla.f32 s18, s0, s10",
+                "vmla.f32 s19, s0, s11",
+                "vmla.f32 s20, s2, s8",
+                "vmla.f32 s21, s2, s9",
+                "vmla.f32 s22, s2, s10",
+                "vmla.f32 s23, s2, s11",
+                "vmla.f32 s24, s4, s8",
+                "vmla.f32 s25, s4, s9",
+                "vmla.f32 s26, s4, s10",
+                "vmla.f32 s27, s4, s11",
+                "vmla.f32 s28, s6, s8",
+                "vmla.f32 s29, s6, s9",
+                "vmla.f32 s30, s6, s10",
+                "vmla.f32 s31, s6, s11",
+                // k odd, after k even in every accumulator
+                "vmla.f32 s16, s1, s12",
+                "vmla.f32 s17, s1, s13",
+                "vmla.f32 s18, s1, s14",
+                "vmla.f32 s19, s1, s15",
+                "vmla.f32 s20, s3, s12",
+                "vmla.f32 s21, s3, s13",
+                "vmla.f32 s22, s3, s14",
+                "vmla.f32 s23, s3, s15",
+                "vmla.f32 s24, s5, s12",
+                "vmla.f32 s25, s5, s13",
+                "vmla.f32 s26, s5, s14",
+                "vmla.f32 s27, s5, s15",
+                "vmla.f32 s28, s7, s12",
+                "vmla.f32 s29, s7, s13",
+                "vmla.f32 s30, s7, s14",
+                "vmla.f32 s31, s7, s15",
+                "subs {b}, #1",
+                "bne 2b",
+                "vstmia {z}, {{s16-s19}}",
+                "add {z}, {ws}",
+                "vstmia {z}, {{s20-s23}}",
+                "add {z}, {ws}",
+                "vstmia {z}, {{s24-s27}}",
+                "add {z}, {ws}",
+                "vstmia {z}, {{s28-s31}}",
+                b = inout(reg) bias.as_ptr() => _,
+                n = const (IN / 2) & 0xffff,
+                x0 = inout(reg) x0.as_ptr() => _,
+                x1 = inout(reg) x1.as_ptr() => _,
+                x2 = inout(reg) x2.as_ptr() => _,
+                x3 = inout(reg) x3.as_ptr() => _,
+                w = inout(reg) w0.as_ptr() => _,
+                ws = in(reg) OUT * 4,
+                z = inout(reg) z0.as_mut_ptr() => _,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                options(nostack),
+            );
+        }
+        Some(())
+    }
+
+    /// [`Blocks::affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`, with the
+    /// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
+    /// (the compiled loop: 13 per step).
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn affine_1x4<const IN: usize, const OUT: usize>(
+        x: &[[f32; IN]; 1],
+        w: &[[f32; OUT]; IN],
+        b: &[f32; OUT],
+        z: &mut [[f32; OUT]; 1],
+        j0: usize,
+    ) -> Option<()> {
+        let (w0, bias) = forward_block_operands(w, b, j0)?;
+        let z0 = z.first_mut()?.get_mut(j0..)?.first_chunk_mut::<4>()?;
+        // SAFETY: as for `affine_4x4`, with one row: the pointer of `x`
+        // reads exactly the `IN` elements of `x[0]`, `w0` the rows `w[k][j0..j0 +
+        // 4]` for `k < IN`, and the one `vstmia` writes `z0`, the four floats
+        // `z[0][j0..j0 + 4]`. The asm uses only its operand registers and
+        // `s0`–`s15`, declared clobbered, and the condition flags; not the stack.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {b}, {{s0-s3}}",
+                "movw {b}, #{n}",
+                "2:",
+                "vldmia {x}!, {{s4-s5}}",
+                "vldmia {w}, {{s8-s11}}",
+                "add {w}, {ws}",
+                "vldmia {w}, {{s12-s15}}",
+                "add {w}, {ws}",
+                "vmla.f32 s0, s4, s8",
+                "vmla.f32 s1, s4, s9",
+                "vmla.f32 s2, s4, s10",
+                "vmla.f32 s3, s4, s11",
+                "vmla.f32 s0, s5, s12",
+                "vmla.f32 s1, s5, s13",
+                "vmla.f32 s2, s5, s14",
+                "vmla.f32 s3, s5, s15",
+                "subs {b}, #1",
+                "bne 2b",
+                "vstmia {z}, {{s0-s3}}",
+                b = inout(reg) bias.as_ptr() => _,
+                n = const (IN / 2) & 0xffff,
+                x = inout(reg) x[0].as_ptr() => _,
+                w = inout(reg) w0.as_ptr() => _,
+                ws = in(reg) OUT * 4,
+                z = in(reg) z0.as_mut_ptr(),
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _,
+                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                options(nostack),
+            );
+        }
+        Some(())
+    }
+
+    /// `out[kk][l] = Σᵣ x[r][k0 + kk]·dz[r][j0 + l]` (ascending `r`, first
+    /// `rows` rows) for a 4 × 4 block of `dW = Xᵀ·dZ`, in the FPU's registers
+    /// throughout; `None` unless `rows` is at least 1 and the block lies inside
+    /// both matrices.
+    ///
+    /// Each row's four `x` and four `dz` are one `vldmia` each, then 16
+    /// multiply-accumulates and 4 instructions of addresses and loop: 22 per row,
+    /// where the compiled loop takes 29 (LLVM never merges the loads). The sums
+    /// have the plain loop's bits for the reasons given at
+    /// [`Blocks::input_gradient_4x4`].
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn weight_gradient_4x4<const M: usize, const IN: usize, const OUT: usize>(
+        x: &[[f32; IN]; M],
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        k0: usize,
+        j0: usize,
+    ) -> Option<[[f32; 4]; 4]> {
+        static ZEROS: [f32; 16] = [0.0; 16];
+        let rows = rows.min(M);
+        // The blocks lie inside the rows; the pointers come from the whole
+        // arrays, whose every row the asm reads.
+        x.first()?.get(k0..)?.first_chunk::<4>()?;
+        dz.first()?.get(j0..)?.first_chunk::<4>()?;
+        let x0 = x.as_flattened().get(k0..)?;
+        let dz0 = dz.as_flattened().get(j0..)?;
+        if rows == 0 {
+            return None;
+        }
+        let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
+        // SAFETY: `x0` starts at `x[0][k0]` and `dz0` at `dz[0][j0]`, with
+        // `k0 + 4 ≤ IN` and `j0 + 4 ≤ OUT`;
+        // the loop runs `rows` times (1 ≤ rows ≤ M), and pass `r` reads the four
+        // floats `IN·r` (resp. `OUT·r`) elements further on, which are
+        // `x[r][k0..k0 + 4]` and `dz[r][j0..j0 + 4]`: inside the arrays, which
+        // the references keep alive and unaliased by writes. The pointers move
+        // by one row stride after each pass, so the last addition points at most
+        // one row past the end and is never dereferenced. `ZEROS` is 16 readable
+        // floats; `vstmia` writes all 64 bytes of `out`, which is therefore
+        // initialised when the asm ends. Registers, flags and the stack as in
+        // `input_gradient_4x4`.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {zeros}, {{s16-s31}}",
+                "2:",
+                "vldmia {x}, {{s0-s3}}",
+                "vldmia {d}, {{s4-s7}}",
+                "add {x}, {xs}",
+                "add {d}, {ds}",
+                // s(16 + 4kk + l) += x[r][k0 + kk] · dz[r][j0 + l]
+                "vmla.f32 s16, s0, s4",
+                "vmla.f32 s17, s0, s5",
+                "vmla.f32 s18, s0, s6",
+                "vmla.f32 s19, s0, s7",
+                "vmla.f32 s20, s1, s4",
+                "vmla.f32 s21, s1, s5",
+                "vmla.f32 s22, s1, s6",
+                "vmla.f32 s23, s1, s7",
+                "vmla.f32 s24, s2, s4",
+                "vmla.f32 s25, s2, s5",
+                "vmla.f32 s26, s2, s6",
+                "vmla.f32 s27, s2, s7",
+                "vmla.f32 s28, s3, s4",
+                "vmla.f32 s29, s3, s5",
+                "vmla.f32 s30, s3, s6",
+                "vmla.f32 s31, s3, s7",
+                "subs {n}, #1",
+                "bne 2b",
+                "vstmia {out}, {{s16-s31}}",
+                zeros = in(reg) ZEROS.as_ptr(),
+                out = in(reg) out.as_mut_ptr(),
+                n = inout(reg) rows => _,
+                x = inout(reg) x0.as_ptr() => _,
+                d = inout(reg) dz0.as_ptr() => _,
+                xs = in(reg) IN * 4,
+                ds = in(reg) OUT * 4,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                options(nostack),
+            );
+            Some(out.assume_init())
+        }
+    }
+
+    /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
+    /// `dX = dZ·Wᵀ`, in the FPU's registers throughout; `None` unless `OUT` is
+    /// even.
+    ///
+    /// Both operands are read along their rows, two elements at a time, so each
+    /// of the eight rows is one `vldmia` with writeback (its own pointer, no
+    /// address arithmetic): 8 loads, 32 multiply-accumulates and 2 loop
+    /// instructions per two steps of `j`, where the compiled loop takes 29
+    /// instructions per step (8 `vldr`, 16 `vmla`, 5 for addresses and the loop).
+    /// LLVM never merges the loads: it allocates the operands to scattered
+    /// registers. `vmla.f32` rounds the product, then the sum (Cortex-M4 has no
+    /// fused `vmla`), and each accumulator starts at `+0.0` and takes its
+    /// products in ascending `j`, so every output has the bits of the plain
+    /// loop's `acc += d * w`. The host's kernel tests cannot run it; the firmware
+    /// checks (`benches/cortex-m4/measure.sh`, `examples/cortex-m4/check.sh`)
+    /// pin whole training runs on the device bit for bit against the host.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn input_gradient_4x4<const OUT: usize>(dz: &[[f32; OUT]; 4], w: &[[f32; OUT]; 4]) -> Option<[[f32; 4]; 4]> {
+        static ZEROS: [f32; 16] = [0.0; 16];
+        if OUT < 2 || !OUT.is_multiple_of(2) {
+            return None;
+        }
+        let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
+        // SAFETY: `OUT ≥ 2` is even, so the loop runs `OUT / 2 >= 1`
+        // times and each row pointer advances by 8 bytes per pass: it reads
+        // exactly the `OUT` elements of its row of `dz` or `w`, which the
+        // references keep alive and unaliased by writes. `ZEROS` is 16 readable
+        // floats. `vstmia` writes the 16 accumulators, 64 bytes, to `out`, which
+        // is the whole array, so it is initialised when the asm ends. The asm uses
+        // only its operand registers and `s0`–`s31`, all declared clobbered (the
+        // compiler saves the callee-saved `s16`–`s31` where it must), and changes
+        // the condition flags (`subs`), which are not declared preserved; it does
+        // not touch the stack. Every hard-float Arm core has `vldm`, `vstm` and
+        // `vmla.f32`.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {zeros}, {{s16-s31}}",
+                "2:",
+                "vldmia {d0}!, {{s0-s1}}",
+                "vldmia {d1}!, {{s2-s3}}",
+                "vldmia {d2}!, {{s4-s5}}",
+                "vldmia {d3}!, {{s6-s7}}",
+                "vldmia {w0}!, {{s8-s9}}",
+                "vldmia {w1}!, {{s10-s11}}",
+                "vldmia {w2}!, {{s12-s13}}",
+                "vldmia {w3}!, {{s14-s15}}",
+                // j even: s(16 + 4r + kk) += dz[r][j] · w[kk][j]
+                "vmla.f32 s16, s0, s8",
+                "vmla.f32 s17, s0, s10",
+                "vmla.f32 s18, s0, s12",
+                "vmla.f32 s19, s0, s14",
+                "vmla.f32 s20, s2, s8",
+                "vmla.f32 s21, s2, s10",
+                "vmla.f32 s22, s2, s12",
+                "vmla.f32 s23, s2, s14",
+                "vmla.f32 s24, s4, s8",
+                "vmla.f32 s25, s4, s10",
+                "vmla.f32 s26, s4, s12",
+                "vmla.f32 s27, s4, s14",
+                "vmla.f32 s28, s6, s8",
+                "vmla.f32 s29, s6, s10",
+                "vmla.f32 s30, s6, s12",
+                "vmla.f32 s31, s6, s14",
+                // j odd, after j even in every accumulator
+                "vmla.f32 s16, s1, s9",
+                "vmla.f32 s17, s1, s11",
+                "vmla.f32 s18, s1, s13",
+                "vmla.f32 s19, s1, s15",
+                "vmla.f32 s20, s3, s9",
+                "vmla.f32 s21, s3, s11",
+                "vmla.f32 s22, s3, s13",
+                "vmla.f32 s23, s3, s15",
+                "vmla.f32 s24, s5, s9",
+                "vmla.f32 s25, s5, s11",
+                "vmla.f32 s26, s5, s13",
+                "vmla.f32 s27, s5, s15",
+                "vmla.f32 s28, s7, s9",
+                "vmla.f32 s29, s7, s11",
+                "vmla.f32 s30, s7, s13",
+                "vmla.f32 s31, s7, s15",
+                "subs {n}, #1",
+                "bne 2b",
+                "vstmia {out}, {{s16-s31}}",
+                zeros = in(reg) ZEROS.as_ptr(),
+                out = in(reg) out.as_mut_ptr(),
+                n = inout(reg) OUT / 2 => _,
+                d0 = inout(reg) dz[0].as_ptr() => _,
+                d1 = inout(reg) dz[1].as_ptr() => _,
+                d2 = inout(reg) dz[2].as_ptr() => _,
+                d3 = inout(reg) dz[3].as_ptr() => _,
+                w0 = inout(reg) w[0].as_ptr() => _,
+                w1 = inout(reg) w[1].as_ptr() => _,
+                w2 = inout(reg) w[2].as_ptr() => _,
+                w3 = inout(reg) w[3].as_ptr() => _,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                options(nostack),
+            );
+            Some(out.assume_init())
+        }
+    }
+}
