@@ -86,6 +86,27 @@ fn forward_block_operands<'a, const IN: usize, const OUT: usize>(
     Some((w0, bias))
 }
 
+/// The 16 `vmla.f32` of a 4 × 4 outer product as asm template lines: the
+/// accumulator `s(16 + 4i + j)` takes `a_i · b_j`, row by row. Every 4 × 4
+/// block below keeps its sums in this layout, so one `vstmia` of `s16`–`s31`
+/// writes them as `[[f32; 4]; 4]`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[rustfmt::skip]
+macro_rules! outer_product_4x4 {
+    ($a0:literal, $a1:literal, $a2:literal, $a3:literal; $b0:literal, $b1:literal, $b2:literal, $b3:literal) => {
+        concat!(
+            "vmla.f32 s16, ", $a0, ", ", $b0, "\n", "vmla.f32 s17, ", $a0, ", ", $b1, "\n",
+            "vmla.f32 s18, ", $a0, ", ", $b2, "\n", "vmla.f32 s19, ", $a0, ", ", $b3, "\n",
+            "vmla.f32 s20, ", $a1, ", ", $b0, "\n", "vmla.f32 s21, ", $a1, ", ", $b1, "\n",
+            "vmla.f32 s22, ", $a1, ", ", $b2, "\n", "vmla.f32 s23, ", $a1, ", ", $b3, "\n",
+            "vmla.f32 s24, ", $a2, ", ", $b0, "\n", "vmla.f32 s25, ", $a2, ", ", $b1, "\n",
+            "vmla.f32 s26, ", $a2, ", ", $b2, "\n", "vmla.f32 s27, ", $a2, ", ", $b3, "\n",
+            "vmla.f32 s28, ", $a3, ", ", $b0, "\n", "vmla.f32 s29, ", $a3, ", ", $b1, "\n",
+            "vmla.f32 s30, ", $a3, ", ", $b2, "\n", "vmla.f32 s31, ", $a3, ", ", $b3,
+        )
+    };
+}
+
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
     /// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`) for
@@ -152,39 +173,9 @@ impl Blocks for f32 {
                 "vldmia {w}, {{s12-s15}}",
                 "add {w}, {ws}",
                 // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
-                "vmla.f32 s16, s0, s8",
-                "vmla.f32 s17, s0, s9",
-                "vmla.f32 s18, s0, s10",
-                "vmla.f32 s19, s0, s11",
-                "vmla.f32 s20, s2, s8",
-                "vmla.f32 s21, s2, s9",
-                "vmla.f32 s22, s2, s10",
-                "vmla.f32 s23, s2, s11",
-                "vmla.f32 s24, s4, s8",
-                "vmla.f32 s25, s4, s9",
-                "vmla.f32 s26, s4, s10",
-                "vmla.f32 s27, s4, s11",
-                "vmla.f32 s28, s6, s8",
-                "vmla.f32 s29, s6, s9",
-                "vmla.f32 s30, s6, s10",
-                "vmla.f32 s31, s6, s11",
+                outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
                 // k odd, after k even in every accumulator
-                "vmla.f32 s16, s1, s12",
-                "vmla.f32 s17, s1, s13",
-                "vmla.f32 s18, s1, s14",
-                "vmla.f32 s19, s1, s15",
-                "vmla.f32 s20, s3, s12",
-                "vmla.f32 s21, s3, s13",
-                "vmla.f32 s22, s3, s14",
-                "vmla.f32 s23, s3, s15",
-                "vmla.f32 s24, s5, s12",
-                "vmla.f32 s25, s5, s13",
-                "vmla.f32 s26, s5, s14",
-                "vmla.f32 s27, s5, s15",
-                "vmla.f32 s28, s7, s12",
-                "vmla.f32 s29, s7, s13",
-                "vmla.f32 s30, s7, s14",
-                "vmla.f32 s31, s7, s15",
+                outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
                 "subs {b}, #1",
                 "bne 2b",
                 "vstmia {z}, {{s16-s19}}",
@@ -324,22 +315,7 @@ impl Blocks for f32 {
                 "add {x}, {xs}",
                 "add {d}, {ds}",
                 // s(16 + 4kk + l) += x[r][k0 + kk] · dz[r][j0 + l]
-                "vmla.f32 s16, s0, s4",
-                "vmla.f32 s17, s0, s5",
-                "vmla.f32 s18, s0, s6",
-                "vmla.f32 s19, s0, s7",
-                "vmla.f32 s20, s1, s4",
-                "vmla.f32 s21, s1, s5",
-                "vmla.f32 s22, s1, s6",
-                "vmla.f32 s23, s1, s7",
-                "vmla.f32 s24, s2, s4",
-                "vmla.f32 s25, s2, s5",
-                "vmla.f32 s26, s2, s6",
-                "vmla.f32 s27, s2, s7",
-                "vmla.f32 s28, s3, s4",
-                "vmla.f32 s29, s3, s5",
-                "vmla.f32 s30, s3, s6",
-                "vmla.f32 s31, s3, s7",
+                outer_product_4x4!("s0", "s1", "s2", "s3"; "s4", "s5", "s6", "s7"),
                 "subs {n}, #1",
                 "bne 2b",
                 "vstmia {out}, {{s16-s31}}",
@@ -410,39 +386,9 @@ impl Blocks for f32 {
                 "vldmia {w2}!, {{s12-s13}}",
                 "vldmia {w3}!, {{s14-s15}}",
                 // j even: s(16 + 4r + kk) += dz[r][j] · w[kk][j]
-                "vmla.f32 s16, s0, s8",
-                "vmla.f32 s17, s0, s10",
-                "vmla.f32 s18, s0, s12",
-                "vmla.f32 s19, s0, s14",
-                "vmla.f32 s20, s2, s8",
-                "vmla.f32 s21, s2, s10",
-                "vmla.f32 s22, s2, s12",
-                "vmla.f32 s23, s2, s14",
-                "vmla.f32 s24, s4, s8",
-                "vmla.f32 s25, s4, s10",
-                "vmla.f32 s26, s4, s12",
-                "vmla.f32 s27, s4, s14",
-                "vmla.f32 s28, s6, s8",
-                "vmla.f32 s29, s6, s10",
-                "vmla.f32 s30, s6, s12",
-                "vmla.f32 s31, s6, s14",
+                outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s10", "s12", "s14"),
                 // j odd, after j even in every accumulator
-                "vmla.f32 s16, s1, s9",
-                "vmla.f32 s17, s1, s11",
-                "vmla.f32 s18, s1, s13",
-                "vmla.f32 s19, s1, s15",
-                "vmla.f32 s20, s3, s9",
-                "vmla.f32 s21, s3, s11",
-                "vmla.f32 s22, s3, s13",
-                "vmla.f32 s23, s3, s15",
-                "vmla.f32 s24, s5, s9",
-                "vmla.f32 s25, s5, s11",
-                "vmla.f32 s26, s5, s13",
-                "vmla.f32 s27, s5, s15",
-                "vmla.f32 s28, s7, s9",
-                "vmla.f32 s29, s7, s11",
-                "vmla.f32 s30, s7, s13",
-                "vmla.f32 s31, s7, s15",
+                outer_product_4x4!("s1", "s3", "s5", "s7"; "s9", "s11", "s13", "s15"),
                 "subs {n}, #1",
                 "bne 2b",
                 "vstmia {out}, {{s16-s31}}",
