@@ -108,17 +108,16 @@ where
     /// The front stack's last layer applies its (elementwise) activation as it
     /// stores its output, so the hidden activations cost no extra pass.
     #[inline]
-    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+    fn forward_tape_with<const M: usize, G: Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
         rows: usize,
         tape: &mut Self::Tape<M>,
-        out: F,
     ) {
         let (front_tape, back_tape) = tape;
-        self.front.forward_tape_with(x, rows, front_tape, A::Activation::apply);
+        self.front.forward_tape_with::<M, A::Activation>(x, rows, front_tape);
         self.back
-            .forward_tape_with(A::tape_output(front_tape), rows, back_tape, out);
+            .forward_tape_with::<M, G>(A::tape_output(front_tape), rows, back_tape);
     }
 
     #[inline(always)]
@@ -256,17 +255,16 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Layer<T
     /// Row by row through the frozen layers: intermediate activations live on
     /// the stack one row at a time, never in the tape.
     #[inline]
-    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+    fn forward_tape_with<const M: usize, G: Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
         rows: usize,
         tape: &mut Matrix<T, M, OUT>,
-        out: F,
     ) {
         for (x_row, out_row) in x.as_array().iter().zip(tape.as_array_mut()).take(rows) {
             self.0.logits(x_row, out_row);
             for z in out_row.iter_mut() {
-                *z = out(*z);
+                *z = G::apply(*z);
             }
         }
     }

@@ -216,20 +216,25 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     #[inline]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine::<T, LANES, 1, IN, OUT>(core::array::from_ref(x), w, b, core::array::from_mut(out), 1, &|z| z);
+        kernel::affine::<T, crate::Identity, LANES, 1, IN, OUT>(
+            core::array::from_ref(x),
+            w,
+            b,
+            core::array::from_mut(out),
+            1,
+        );
     }
 
     /// `out(X·W + b)`, each element summed in ascending `k` from the bias.
     #[inline]
-    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+    fn forward_tape_with<const M: usize, H: crate::Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
         rows: usize,
         tape: &mut Matrix<T, M, OUT>,
-        out: F,
     ) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
-        kernel::affine_batch::<T, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows, &out);
+        kernel::affine_batch::<T, H, LANES, M, IN, OUT>(x.as_array(), w, b, tape.as_array_mut(), rows);
     }
 
     #[inline(always)]

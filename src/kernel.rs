@@ -64,52 +64,56 @@ macro_rules! unrolled {
 /// instruction and gains nothing from the call, so it keeps the kernel inline.
 #[cfg_attr(target_arch = "arm", inline(never))]
 #[cfg_attr(not(target_arch = "arm"), inline(always))]
-pub(crate) fn affine_batch<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn affine_batch<
+    T: Scalar,
+    G: Elementwise,
+    const L: usize,
+    const M: usize,
+    const IN: usize,
+    const OUT: usize,
+>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     z: &mut [[T; OUT]; M],
     rows: usize,
-    out: &impl Fn(T) -> T,
 ) {
-    affine::<T, L, M, IN, OUT>(x, w, b, z, rows, out);
+    affine::<T, G, L, M, IN, OUT>(x, w, b, z, rows);
 }
 
-/// `z[r][j] = out(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
+/// `z[r][j] = g(b[j] + Σₖ x[r][k]·w[k][j])` (ascending `k`) for the first `rows` rows.
 #[inline(always)]
-pub(crate) fn affine<T: Scalar, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn affine<T: Scalar, G: Elementwise, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     z: &mut [[T; OUT]; M],
     rows: usize,
-    out: &impl Fn(T) -> T,
 ) {
     let (x, z) = (x.get(..rows).unwrap_or(&[]), z.get_mut(..rows).unwrap_or(&mut []));
     let (x_blocks, x_tail) = x.as_chunks::<ROWS>();
     let (z_blocks, z_tail) = z.as_chunks_mut::<ROWS>();
     for (xb, zb) in x_blocks.iter().zip(z_blocks) {
-        affine_columns::<T, L, ROWS, IN, OUT>(xb, w, b, zb, out);
+        affine_columns::<T, G, L, ROWS, IN, OUT>(xb, w, b, zb);
     }
     for (xr, zr) in x_tail.iter().zip(z_tail) {
-        affine_columns::<T, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr), out);
+        affine_columns::<T, G, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr));
     }
 }
 
 /// [`affine`] for a block of `R` rows, all columns.
 #[inline(always)]
-fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
+fn affine_columns<T: Scalar, G: Elementwise, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; R],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     z: &mut [[T; OUT]; R],
-    out: &impl Fn(T) -> T,
 ) {
     for block in 0..OUT / L {
-        affine_block::<T, L, R, IN, OUT>(x, w, b, z, block * L, L, out);
+        affine_block::<T, G, L, R, IN, OUT>(x, w, b, z, block * L, L);
     }
     if !OUT.is_multiple_of(L) {
-        affine_block::<T, L, R, IN, OUT>(x, w, b, z, OUT - OUT % L, OUT % L, out);
+        affine_block::<T, G, L, R, IN, OUT>(x, w, b, z, OUT - OUT % L, OUT % L);
     }
 }
 
@@ -119,14 +123,13 @@ fn affine_columns<T: Scalar, const L: usize, const R: usize, const IN: usize, co
 /// (inference, a batch's tail) to [`Blocks::affine_1x4`].
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
+fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; R],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],
     z: &mut [[T; OUT]; R],
     j0: usize,
     width: usize,
-    out: &impl Fn(T) -> T,
 ) {
     if L == 4
         && R == 4
@@ -137,7 +140,7 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
         unrolled!(r < 4 => {
             unrolled!(l < 4 => {
                 if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
-                    *z = out(*z);
+                    *z = G::apply(*z);
                 }
             });
         });
@@ -151,7 +154,7 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
     {
         unrolled!(l < 4 => {
             if let Some(z) = z.get_mut(0).and_then(|row| row.get_mut(j0 + l)) {
-                *z = out(*z);
+                *z = G::apply(*z);
             }
         });
         return;
@@ -173,7 +176,7 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
     unrolled!(r < R => {
         unrolled!(l < width => {
             if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
-                *z = out(get(&acc, r, l));
+                *z = G::apply(get(&acc, r, l));
             }
         });
     });
@@ -449,7 +452,7 @@ mod tests {
         for rows in [M, M.saturating_sub(1), 1] {
             // Forward, against the plain loop in the same order.
             let mut z = [[f32::NAN; OUT]; M];
-            affine::<f32, L, M, IN, OUT>(&x, &w, &b, &mut z, rows, &|z| z);
+            affine::<f32, crate::Identity, L, M, IN, OUT>(&x, &w, &b, &mut z, rows);
             for r in 0..M {
                 for j in 0..OUT {
                     if r < rows {

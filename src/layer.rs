@@ -256,18 +256,18 @@ pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
     /// (the last layer's buffer gets its pre-activations `Z`).
     #[inline(always)]
     fn forward_tape<const M: usize>(&self, x: &Matrix<T, M, IN>, rows: usize, tape: &mut Self::Tape<M>) {
-        self.forward_tape_with(x, rows, tape, |z| z);
+        self.forward_tape_with::<M, crate::Identity>(x, rows, tape);
     }
 
-    /// [`forward_tape`](Self::forward_tape) with `out` applied to each element
-    /// of the last layer's result as it is stored: a hidden layer's activation,
-    /// applied without a second pass over its output.
-    fn forward_tape_with<const M: usize, F: Fn(T) -> T>(
+    /// [`forward_tape`](Self::forward_tape) with the activation `G` applied to
+    /// each element of the last layer's result as it is stored: a hidden
+    /// layer's activation, applied without a second pass over its output (and
+    /// by the kernel itself where it knows `G`, see `kernel::affine_block`).
+    fn forward_tape_with<const M: usize, G: Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
         rows: usize,
         tape: &mut Self::Tape<M>,
-        out: F,
     );
 
     /// The last layer's buffer in the tape.
