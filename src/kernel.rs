@@ -17,10 +17,6 @@
 //! sizes may differ between targets without breaking bit-identity. Tests pin
 //! each kernel bit for bit against the naive loop for every width from 1 to 9.
 
-mod blocks;
-
-pub(crate) use blocks::Blocks;
-
 use crate::layer::ParamUpdate;
 use crate::{Elementwise, Scalar};
 
@@ -52,6 +48,10 @@ macro_rules! unrolled {
         if $i < $n $body
     }};
 }
+
+mod blocks; // after `unrolled!`, which it uses
+
+pub(crate) use blocks::Blocks;
 
 /// [`affine`] for a batch, behind a call boundary on 32-bit Arm.
 ///
@@ -122,7 +122,6 @@ fn affine_columns<T: Scalar, G: Elementwise, const L: usize, const R: usize, con
 /// hard-float Arm): 4 rows (a batch) to [`Blocks::affine_4x4`], 1 row
 /// (inference, a batch's tail) to [`Blocks::affine_1x4`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; R],
     w: &[[T; OUT]; IN],
@@ -135,28 +134,16 @@ fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const
         && R == 4
         && width == 4
         && let (Some(x), Some(z)) = (x.first_chunk::<4>(), z.first_chunk_mut::<4>())
-        && T::affine_4x4(x, w, b, z, j0).is_some()
+        && T::affine_4x4::<G, IN, OUT>(x, w, b, z, j0).is_some()
     {
-        unrolled!(r < 4 => {
-            unrolled!(l < 4 => {
-                if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
-                    *z = G::apply(*z);
-                }
-            });
-        });
         return;
     }
     if L == 4
         && R == 1
         && width == 4
         && let (Some(x), Some(z)) = (x.first_chunk::<1>(), z.first_chunk_mut::<1>())
-        && T::affine_1x4(x, w, b, z, j0).is_some()
+        && T::affine_1x4::<G, IN, OUT>(x, w, b, z, j0).is_some()
     {
-        unrolled!(l < 4 => {
-            if let Some(z) = z.get_mut(0).and_then(|row| row.get_mut(j0 + l)) {
-                *z = G::apply(*z);
-            }
-        });
         return;
     }
     let mut acc = [[T::ZERO; L]; R];

@@ -7,16 +7,18 @@
 //! `T::affine_4x4(...)` and the choice is made by the impl, per type, at
 //! compile time.
 
+use crate::Elementwise;
+
 /// Full blocks of `Z = X·W + b`, `dW = Xᵀ·dZ` and `dX = dZ·Wᵀ`, each with the
 /// bits of the plain loop's sums (every output summed from the same start in
 /// the same order). Every method may decline (`None`, writing nothing), and
 /// does by default; the caller then runs the plain loop.
 pub trait Blocks: Sized {
-    /// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`)
-    /// for `r < 4` and `l < 4`, written to `z` (the caller applies the
-    /// activation there); `None` with `z` untouched when declined.
+    /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
+    /// for `r < 4` and `l < 4`, with `g` the activation `G`; `None` with `z`
+    /// untouched when declined.
     #[inline(always)]
-    fn affine_4x4<const IN: usize, const OUT: usize>(
+    fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
         _x: &[[Self; IN]; 4],
         _w: &[[Self; OUT]; IN],
         _b: &[Self; OUT],
@@ -28,7 +30,7 @@ pub trait Blocks: Sized {
 
     /// [`Blocks::affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`.
     #[inline(always)]
-    fn affine_1x4<const IN: usize, const OUT: usize>(
+    fn affine_1x4<G: Elementwise, const IN: usize, const OUT: usize>(
         _x: &[[Self; IN]; 1],
         _w: &[[Self; OUT]; IN],
         _b: &[Self; OUT],
@@ -107,12 +109,47 @@ macro_rules! outer_product_4x4 {
     };
 }
 
+/// ReLU (`z ≤ 0 → +0`, see [`Relu::apply`](crate::Relu)) of each listed
+/// register in place, as asm template lines; `$zero` holds `+0.0`. `ls`
+/// (less or equal) is false for unordered comparisons, so NaN stays NaN; −0
+/// compares equal to 0 and becomes +0, as in Rust.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+macro_rules! relu {
+    ($zero:literal; $($s:literal),+) => {
+        concat!($("vcmp.f32 ", $s, ", #0\n", "vmrs APSR_nzcv, fpscr\n", "it ls\n", "vmovls.f32 ", $s, ", ", $zero, "\n"),+)
+    };
+}
+
+/// Whether `G` is [`Relu`](crate::Relu), which the forward asm blocks apply
+/// themselves; a constant after monomorphisation.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn is_relu<G: Elementwise>() -> bool {
+    matches!(G::KIND, crate::ActivationKind::Relu)
+}
+
+/// `z[r][j0 + l] = g(z[r][j0 + l])` for `r < R`, `l < 4`: the activation of a
+/// forward asm block whose sums were stored raw.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn apply_in_place<G: Elementwise, const OUT: usize, const R: usize>(z: &mut [[f32; OUT]; R], j0: usize) {
+    // Written out (not a loop): at opt-level "s" a loop keeps an inlined
+    // sigmoid's constants out of registers (W1: +93 instructions a step).
+    unrolled!(r < R => {
+        unrolled!(l < 4 => {
+            if let Some(z) = z.get_mut(r).and_then(|row| row.get_mut(j0 + l)) {
+                *z = G::apply(*z);
+            }
+        });
+    });
+}
+
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
-    /// `z[r][j0 + l] = b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l]` (ascending `k`) for
-    /// a 4 × 4 block of `Z = X·W + b`, in the FPU's registers throughout; `None`
-    /// (and `z` untouched) unless `IN` is even (see `forward_block_operands`)
-    /// and the block's columns lie inside `W` and `z`.
+    /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
+    /// for a 4 × 4 block of `Z = g(X·W + b)`, in the FPU's registers
+    /// throughout; `None` (and `z` untouched) unless `IN` is even (see
+    /// `forward_block_operands`) and the block's columns lie inside `W` and `z`.
     ///
     /// Two steps of `k` per pass: each row of `x` gives its next two elements to
     /// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
@@ -121,13 +158,15 @@ impl Blocks for f32 {
     /// compiled loop takes 29 per step. Each accumulator starts at the bias and
     /// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
     /// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
-    /// straight into `z`, one `vstmia` per row, where the caller applies the
-    /// activation in place: `asm!` cannot hand `s` registers to Rust on this
-    /// target (rustc does not see the `vfp2` feature the `sreg` class asks for),
-    /// and `z` needs no stack block, unlike the backward blocks' sums.
+    /// straight into `z`, one `vstmia` per row: `asm!` cannot hand `s` registers
+    /// to Rust on this target (rustc does not see the `vfp2` feature the `sreg`
+    /// class asks for), and `z` needs no stack block, unlike the backward blocks'
+    /// sums. ReLU is applied in the registers before the stores ([`relu!`]: 4
+    /// instructions a value, where loading, rectifying and storing it again in
+    /// Rust took 6.6); any other activation is applied to `z` in place.
     #[allow(unsafe_code)]
     #[inline(always)]
-    fn affine_4x4<const IN: usize, const OUT: usize>(
+    fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
         x: &[[f32; IN]; 4],
         w: &[[f32; OUT]; IN],
         b: &[f32; OUT],
@@ -153,57 +192,73 @@ impl Blocks for f32 {
         // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
         // uses only its operand registers and `s0`–`s31`, all declared
         // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
-        // must), and changes the condition flags (`subs`), which are not
-        // declared preserved; it does not touch the stack. Every hard-float Arm
-        // core has `vldm`, `vstm` and `vmla.f32`.
-        unsafe {
-            core::arch::asm!(
-                "vldmia {b}, {{s16-s19}}",
-                "vldmia {b}, {{s20-s23}}",
-                "vldmia {b}, {{s24-s27}}",
-                "vldmia {b}, {{s28-s31}}",
-                "movw {b}, #{n}",
-                "2:",
-                "vldmia {x0}!, {{s0-s1}}",
-                "vldmia {x1}!, {{s2-s3}}",
-                "vldmia {x2}!, {{s4-s5}}",
-                "vldmia {x3}!, {{s6-s7}}",
-                "vldmia {w}, {{s8-s11}}",
-                "add {w}, {ws}",
-                "vldmia {w}, {{s12-s15}}",
-                "add {w}, {ws}",
-                // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
-                outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
-                // k odd, after k even in every accumulator
-                outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
-                "subs {b}, #1",
-                "bne 2b",
-                "vstmia {z}, {{s16-s19}}",
-                "add {z}, {ws}",
-                "vstmia {z}, {{s20-s23}}",
-                "add {z}, {ws}",
-                "vstmia {z}, {{s24-s27}}",
-                "add {z}, {ws}",
-                "vstmia {z}, {{s28-s31}}",
-                b = inout(reg) bias.as_ptr() => _,
-                n = const (IN / 2) & 0xffff,
-                x0 = inout(reg) x0.as_ptr() => _,
-                x1 = inout(reg) x1.as_ptr() => _,
-                x2 = inout(reg) x2.as_ptr() => _,
-                x3 = inout(reg) x3.as_ptr() => _,
-                w = inout(reg) w0.as_ptr() => _,
-                ws = in(reg) OUT * 4,
-                z = inout(reg) z0.as_mut_ptr() => _,
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                options(nostack),
-            );
+        // must), and changes the condition flags (`subs`, `vmrs`), which are
+        // not declared preserved; it does not touch the stack. Every hard-float
+        // Arm core has `vldm`, `vstm`, `vmla.f32`, `vcmp.f32` and `vmrs`.
+        macro_rules! block {
+            ($epilogue:expr) => {
+                unsafe {
+                    core::arch::asm!(
+                        "vldmia {b}, {{s16-s19}}",
+                        "vldmia {b}, {{s20-s23}}",
+                        "vldmia {b}, {{s24-s27}}",
+                        "vldmia {b}, {{s28-s31}}",
+                        "movw {b}, #{n}",
+                        "2:",
+                        "vldmia {x0}!, {{s0-s1}}",
+                        "vldmia {x1}!, {{s2-s3}}",
+                        "vldmia {x2}!, {{s4-s5}}",
+                        "vldmia {x3}!, {{s6-s7}}",
+                        "vldmia {w}, {{s8-s11}}",
+                        "add {w}, {ws}",
+                        "vldmia {w}, {{s12-s15}}",
+                        "add {w}, {ws}",
+                        // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
+                        outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
+                        // k odd, after k even in every accumulator
+                        outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
+                        "subs {b}, #1",
+                        "bne 2b",
+                        $epilogue,
+                        "vstmia {z}, {{s16-s19}}",
+                        "add {z}, {ws}",
+                        "vstmia {z}, {{s20-s23}}",
+                        "add {z}, {ws}",
+                        "vstmia {z}, {{s24-s27}}",
+                        "add {z}, {ws}",
+                        "vstmia {z}, {{s28-s31}}",
+                        b = inout(reg) bias.as_ptr() => _,
+                        n = const (IN / 2) & 0xffff,
+                        x0 = inout(reg) x0.as_ptr() => _,
+                        x1 = inout(reg) x1.as_ptr() => _,
+                        x2 = inout(reg) x2.as_ptr() => _,
+                        x3 = inout(reg) x3.as_ptr() => _,
+                        w = inout(reg) w0.as_ptr() => _,
+                        ws = in(reg) OUT * 4,
+                        z = inout(reg) z0.as_mut_ptr() => _,
+                        out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                        out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                        out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                        out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                        out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                        out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                        out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                        out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                        options(nostack),
+                    );
+                }
+            };
+        }
+        if is_relu::<G>() {
+            // The loop leaves `{b}` at 0: `s0 = +0.0`, what `relu!` selects.
+            block!(concat!(
+                "vmov s0, {b}\n",
+                relu!("s0"; "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"),
+                relu!("s0"; "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"),
+            ));
+        } else {
+            block!("");
+            apply_in_place::<G, OUT, 4>(z, j0);
         }
         Some(())
     }
@@ -213,7 +268,7 @@ impl Blocks for f32 {
     /// (the compiled loop: 13 per step).
     #[allow(unsafe_code)]
     #[inline(always)]
-    fn affine_1x4<const IN: usize, const OUT: usize>(
+    fn affine_1x4<G: Elementwise, const IN: usize, const OUT: usize>(
         x: &[[f32; IN]; 1],
         w: &[[f32; OUT]; IN],
         b: &[f32; OUT],
@@ -227,39 +282,51 @@ impl Blocks for f32 {
         // 4]` for `k < IN`, and the one `vstmia` writes `z0`, the four floats
         // `z[0][j0..j0 + 4]`. The asm uses only its operand registers and
         // `s0`–`s15`, declared clobbered, and the condition flags; not the stack.
-        unsafe {
-            core::arch::asm!(
-                "vldmia {b}, {{s0-s3}}",
-                "movw {b}, #{n}",
-                "2:",
-                "vldmia {x}!, {{s4-s5}}",
-                "vldmia {w}, {{s8-s11}}",
-                "add {w}, {ws}",
-                "vldmia {w}, {{s12-s15}}",
-                "add {w}, {ws}",
-                "vmla.f32 s0, s4, s8",
-                "vmla.f32 s1, s4, s9",
-                "vmla.f32 s2, s4, s10",
-                "vmla.f32 s3, s4, s11",
-                "vmla.f32 s0, s5, s12",
-                "vmla.f32 s1, s5, s13",
-                "vmla.f32 s2, s5, s14",
-                "vmla.f32 s3, s5, s15",
-                "subs {b}, #1",
-                "bne 2b",
-                "vstmia {z}, {{s0-s3}}",
-                b = inout(reg) bias.as_ptr() => _,
-                n = const (IN / 2) & 0xffff,
-                x = inout(reg) x[0].as_ptr() => _,
-                w = inout(reg) w0.as_ptr() => _,
-                ws = in(reg) OUT * 4,
-                z = in(reg) z0.as_mut_ptr(),
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s4") _, out("s5") _,
-                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                options(nostack),
-            );
+        macro_rules! block {
+            ($epilogue:expr) => {
+                unsafe {
+                    core::arch::asm!(
+                        "vldmia {b}, {{s0-s3}}",
+                        "movw {b}, #{n}",
+                        "2:",
+                        "vldmia {x}!, {{s4-s5}}",
+                        "vldmia {w}, {{s8-s11}}",
+                        "add {w}, {ws}",
+                        "vldmia {w}, {{s12-s15}}",
+                        "add {w}, {ws}",
+                        "vmla.f32 s0, s4, s8",
+                        "vmla.f32 s1, s4, s9",
+                        "vmla.f32 s2, s4, s10",
+                        "vmla.f32 s3, s4, s11",
+                        "vmla.f32 s0, s5, s12",
+                        "vmla.f32 s1, s5, s13",
+                        "vmla.f32 s2, s5, s14",
+                        "vmla.f32 s3, s5, s15",
+                        "subs {b}, #1",
+                        "bne 2b",
+                        $epilogue,
+                        "vstmia {z}, {{s0-s3}}",
+                        b = inout(reg) bias.as_ptr() => _,
+                        n = const (IN / 2) & 0xffff,
+                        x = inout(reg) x[0].as_ptr() => _,
+                        w = inout(reg) w0.as_ptr() => _,
+                        ws = in(reg) OUT * 4,
+                        z = in(reg) z0.as_mut_ptr(),
+                        out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                        out("s4") _, out("s5") _,
+                        out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                        out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                        options(nostack),
+                    );
+                }
+            };
+        }
+        if is_relu::<G>() {
+            // The loop leaves `{b}` at 0: `s4 = +0.0`, what `relu!` selects.
+            block!(concat!("vmov s4, {b}\n", relu!("s4"; "s0", "s1", "s2", "s3")));
+        } else {
+            block!("");
+            apply_in_place::<G, OUT, 1>(z, j0);
         }
         Some(())
     }
