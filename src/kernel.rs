@@ -212,6 +212,16 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     T: Scalar,
     U: ParamUpdate<T, S>,
 {
+    // The checked step's sink only stores and squares: a full block goes
+    // from the asm's registers straight into the gradient array.
+    if L == 4
+        && kw == 4
+        && width == 4
+        && let Some((grads, sum_of_squares)) = update.gradient_store(slots)
+        && T::weight_gradient_store_4x4(x, dz, rows, k0, j0, grads, sum_of_squares).is_some()
+    {
+        return;
+    }
     // A constant, not a repeat of a runtime value: rustc fills `[[v; L]; R]`
     // with a copy loop, which LLVM left in memory (accumulators loaded from
     // and stored to the stack every block) once the backward pass was out of

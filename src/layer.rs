@@ -106,6 +106,20 @@ pub trait ParamUpdate<T, S> {
     const KEEPS_PARAMS: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
+    /// For a sink whose [`update`](Self::update) only stores `grad` in `slot`
+    /// and adds `grad · grad` to a running sum: the gradient array (`slots`
+    /// itself) and that sum, so that a kernel holding a block of gradients in
+    /// registers can store them and add their squares (in the order it would
+    /// have called `update`) without a call per element. `None`, the default,
+    /// for every other sink. An internal hook of the checked step.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn gradient_store<'a, const IN: usize, const OUT: usize>(
+        &'a mut self,
+        _slots: &'a mut [[S; OUT]; IN],
+    ) -> Option<(&'a mut [[T; OUT]; IN], &'a mut T)> {
+        None
+    }
 }
 
 /// Stores each gradient in its slot and leaves the parameter alone.

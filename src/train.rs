@@ -331,6 +331,13 @@ impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
         *slot = grad;
         self.0 += grad * grad;
     }
+    #[inline(always)]
+    fn gradient_store<'a, const IN: usize, const OUT: usize>(
+        &'a mut self,
+        slots: &'a mut [[T; OUT]; IN],
+    ) -> Option<(&'a mut [[T; OUT]; IN], &'a mut T)> {
+        Some((slots, &mut self.0))
+    }
 }
 
 /// A bound on every `|g|` from the sum of all `g²` (in any order); `None` when

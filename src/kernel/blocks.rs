@@ -54,6 +54,24 @@ pub trait Blocks: Sized {
         None
     }
 
+    /// [`Blocks::weight_gradient_4x4`] stored straight into the gradient
+    /// array: `grads[k0 + kk][j0 + l]` takes the sum for `kk < 4`, `l < 4`,
+    /// and `sum_of_squares` adds each sum's square, in the order `kk`, then
+    /// `l` (what a `ParamUpdate::gradient_store` sink does per element).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn weight_gradient_store_4x4<const M: usize, const IN: usize, const OUT: usize>(
+        _x: &[[Self; IN]; M],
+        _dz: &[[Self; OUT]; M],
+        _rows: usize,
+        _k0: usize,
+        _j0: usize,
+        _grads: &mut [[Self; OUT]; IN],
+        _sum_of_squares: &mut Self,
+    ) -> Option<()> {
+        None
+    }
+
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`, from `+0.0`) for
     /// `r < 4` and `kk < 4`: a block of `dX = dZ·Wᵀ`.
     #[inline(always)]
@@ -143,6 +161,77 @@ fn apply_in_place<G: Elementwise, const OUT: usize, const R: usize>(z: &mut [[f3
         });
     });
 }
+
+/// The operands of a `dW` asm block for rows `k0..k0 + 4` and columns
+/// `j0..j0 + 4`: pointers to `x[0][k0]` and `dz[0][j0]` (from the whole
+/// arrays, whose every row the asm reads) and the row count, clamped to `M`;
+/// `None` unless both blocks lie inside their rows and `rows ≥ 1`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn weight_gradient_operands<'a, const M: usize, const IN: usize, const OUT: usize>(
+    x: &'a [[f32; IN]; M],
+    dz: &'a [[f32; OUT]; M],
+    rows: usize,
+    k0: usize,
+    j0: usize,
+) -> Option<(&'a [f32], &'a [f32], usize)> {
+    let rows = rows.min(M);
+    x.first()?.get(k0..)?.first_chunk::<4>()?;
+    dz.first()?.get(j0..)?.first_chunk::<4>()?;
+    if rows == 0 {
+        return None;
+    }
+    Some((x.as_flattened().get(k0..)?, dz.as_flattened().get(j0..)?, rows))
+}
+
+/// The asm of a 4 × 4 `dW` block: sums `s(16 + 4kk + l) = Σᵣ x[r][k0 + kk]·
+/// dz[r][j0 + l]` over `rows` rows from `+0.0`, then `$epilogue` with the
+/// extra operands. Each row's four `x` and four `dz` are one `vldmia` each,
+/// then 16 multiply-accumulates and 4 instructions of addresses and loop: 22
+/// per row, where the compiled loop takes 29 (LLVM never merges the loads).
+///
+/// Safety (the caller's): `$x` and `$dz` come from `weight_gradient_operands`
+/// with `$rows`: pass `r` (for `r < rows ≤ M`) reads the four floats `IN·r`
+/// (resp. `OUT·r`) elements past them, `x[r][k0..k0 + 4]` and
+/// `dz[r][j0..j0 + 4]`, inside the arrays; the pointers then move one row, so
+/// the last addition points at most one row past the end and is never
+/// dereferenced. `ZEROS` is 16 readable floats.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+macro_rules! weight_gradient_loop {
+    ($x:expr, $dz:expr, $rows:expr, $epilogue:expr, $($operands:tt)*) => {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s31}}",
+            "2:",
+            "vldmia {x}, {{s0-s3}}",
+            "vldmia {d}, {{s4-s7}}",
+            "add {x}, {xs}",
+            "add {d}, {ds}",
+            // s(16 + 4kk + l) += x[r][k0 + kk] · dz[r][j0 + l]
+            outer_product_4x4!("s0", "s1", "s2", "s3"; "s4", "s5", "s6", "s7"),
+            "subs {n}, #1",
+            "bne 2b",
+            $epilogue,
+            zeros = in(reg) ZEROS.as_ptr(),
+            n = inout(reg) $rows => _,
+            x = inout(reg) $x.as_ptr() => _,
+            d = inout(reg) $dz.as_ptr() => _,
+            xs = in(reg) IN * 4,
+            ds = in(reg) OUT * 4,
+            $($operands)*
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        )
+    };
+}
+
+/// Sixteen `+0.0`: where the backward blocks' accumulators start.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+static ZEROS: [f32; 16] = [0.0; 16];
 
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
@@ -336,11 +425,9 @@ impl Blocks for f32 {
     /// throughout; `None` unless `rows` is at least 1 and the block lies inside
     /// both matrices.
     ///
-    /// Each row's four `x` and four `dz` are one `vldmia` each, then 16
-    /// multiply-accumulates and 4 instructions of addresses and loop: 22 per row,
-    /// where the compiled loop takes 29 (LLVM never merges the loads). The sums
-    /// have the plain loop's bits for the reasons given at
-    /// [`Blocks::input_gradient_4x4`].
+    /// The loop is `weight_gradient_loop!`'s; the sums have the plain loop's
+    /// bits for the reasons given at [`Blocks::input_gradient_4x4`], and leave
+    /// through a 64-byte block on the stack.
     #[allow(unsafe_code)]
     #[inline(always)]
     fn weight_gradient_4x4<const M: usize, const IN: usize, const OUT: usize>(
@@ -350,59 +437,81 @@ impl Blocks for f32 {
         k0: usize,
         j0: usize,
     ) -> Option<[[f32; 4]; 4]> {
-        static ZEROS: [f32; 16] = [0.0; 16];
-        let rows = rows.min(M);
-        // The blocks lie inside the rows; the pointers come from the whole
-        // arrays, whose every row the asm reads.
-        x.first()?.get(k0..)?.first_chunk::<4>()?;
-        dz.first()?.get(j0..)?.first_chunk::<4>()?;
-        let x0 = x.as_flattened().get(k0..)?;
-        let dz0 = dz.as_flattened().get(j0..)?;
-        if rows == 0 {
-            return None;
-        }
+        let (x0, dz0, rows) = weight_gradient_operands(x, dz, rows, k0, j0)?;
         let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
-        // SAFETY: `x0` starts at `x[0][k0]` and `dz0` at `dz[0][j0]`, with
-        // `k0 + 4 ≤ IN` and `j0 + 4 ≤ OUT`;
-        // the loop runs `rows` times (1 ≤ rows ≤ M), and pass `r` reads the four
-        // floats `IN·r` (resp. `OUT·r`) elements further on, which are
-        // `x[r][k0..k0 + 4]` and `dz[r][j0..j0 + 4]`: inside the arrays, which
-        // the references keep alive and unaliased by writes. The pointers move
-        // by one row stride after each pass, so the last addition points at most
-        // one row past the end and is never dereferenced. `ZEROS` is 16 readable
-        // floats; `vstmia` writes all 64 bytes of `out`, which is therefore
+        // SAFETY: the loop reads what `weight_gradient_operands` checked (see
+        // there). `vstmia` writes all 64 bytes of `out`, which is therefore
         // initialised when the asm ends. Registers, flags and the stack as in
         // `input_gradient_4x4`.
         unsafe {
-            core::arch::asm!(
-                "vldmia {zeros}, {{s16-s31}}",
-                "2:",
-                "vldmia {x}, {{s0-s3}}",
-                "vldmia {d}, {{s4-s7}}",
-                "add {x}, {xs}",
-                "add {d}, {ds}",
-                // s(16 + 4kk + l) += x[r][k0 + kk] · dz[r][j0 + l]
-                outer_product_4x4!("s0", "s1", "s2", "s3"; "s4", "s5", "s6", "s7"),
-                "subs {n}, #1",
-                "bne 2b",
+            weight_gradient_loop!(
+                x0,
+                dz0,
+                rows,
                 "vstmia {out}, {{s16-s31}}",
-                zeros = in(reg) ZEROS.as_ptr(),
                 out = in(reg) out.as_mut_ptr(),
-                n = inout(reg) rows => _,
-                x = inout(reg) x0.as_ptr() => _,
-                d = inout(reg) dz0.as_ptr() => _,
-                xs = in(reg) IN * 4,
-                ds = in(reg) OUT * 4,
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                options(nostack),
             );
             Some(out.assume_init())
         }
+    }
+
+    /// [`Blocks::weight_gradient_4x4`] with its epilogue in the asm: four
+    /// `vstmia` write the sums into the gradient rows, and 16 `vmla.f32` add
+    /// their squares to `sum_of_squares` in the order `kk`, then `l`, which
+    /// is the order the per-element sink adds them in: 25 instructions, where
+    /// the sums' trip through a stack block and the sink took 55.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn weight_gradient_store_4x4<const M: usize, const IN: usize, const OUT: usize>(
+        x: &[[f32; IN]; M],
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        k0: usize,
+        j0: usize,
+        grads: &mut [[f32; OUT]; IN],
+        sum_of_squares: &mut f32,
+    ) -> Option<()> {
+        let (x0, dz0, rows) = weight_gradient_operands(x, dz, rows, k0, j0)?;
+        grads.get(k0..)?.first_chunk::<4>()?; // rows k0..k0 + 4 exist; columns: checked on dz
+        let g0 = grads.as_flattened_mut().get_mut(k0 * OUT + j0..)?;
+        // SAFETY: the loop reads what `weight_gradient_operands` checked (see
+        // there). `g0` starts at `grads[k0][j0]` with `k0 + 4 ≤ IN` and
+        // `j0 + 4 ≤ OUT` (checked on `dz`'s rows, which have `OUT` elements
+        // too); the four `vstmia` write the four floats at `grads[k0 + kk][j0]`
+        // for `kk < 4` (one row, `OUT` elements, apart: the stride of `dz`),
+        // inside the array, which is borrowed mutably and so aliased by none
+        // of the others; the last addition points at `grads[k0 + 3][j0]`.
+        // `sum_of_squares` is one float, read and written through its unique
+        // reference. Registers, flags and the stack as in `input_gradient_4x4`.
+        unsafe {
+            weight_gradient_loop!(
+                x0,
+                dz0,
+                rows,
+                concat!(
+                    "vstmia {g}, {{s16-s19}}\n",
+                    "add {g}, {ds}\n",
+                    "vstmia {g}, {{s20-s23}}\n",
+                    "add {g}, {ds}\n",
+                    "vstmia {g}, {{s24-s27}}\n",
+                    "add {g}, {ds}\n",
+                    "vstmia {g}, {{s28-s31}}\n",
+                    "vldr s0, [{sum}]\n",
+                    "vmla.f32 s0, s16, s16\n", "vmla.f32 s0, s17, s17\n",
+                    "vmla.f32 s0, s18, s18\n", "vmla.f32 s0, s19, s19\n",
+                    "vmla.f32 s0, s20, s20\n", "vmla.f32 s0, s21, s21\n",
+                    "vmla.f32 s0, s22, s22\n", "vmla.f32 s0, s23, s23\n",
+                    "vmla.f32 s0, s24, s24\n", "vmla.f32 s0, s25, s25\n",
+                    "vmla.f32 s0, s26, s26\n", "vmla.f32 s0, s27, s27\n",
+                    "vmla.f32 s0, s28, s28\n", "vmla.f32 s0, s29, s29\n",
+                    "vmla.f32 s0, s30, s30\n", "vmla.f32 s0, s31, s31\n",
+                    "vstr s0, [{sum}]",
+                ),
+                g = inout(reg) g0.as_mut_ptr() => _,
+                sum = in(reg) core::ptr::from_mut(sum_of_squares),
+            );
+        }
+        Some(())
     }
 
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
@@ -424,7 +533,6 @@ impl Blocks for f32 {
     #[allow(unsafe_code)]
     #[inline(always)]
     fn input_gradient_4x4<const OUT: usize>(dz: &[[f32; OUT]; 4], w: &[[f32; OUT]; 4]) -> Option<[[f32; 4]; 4]> {
-        static ZEROS: [f32; 16] = [0.0; 16];
         if OUT < 2 || !OUT.is_multiple_of(2) {
             return None;
         }
