@@ -179,15 +179,14 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         }
         let mut dx = [[T::ZERO; M]; ROWS];
         if I::WANTS_GRADIENT {
-            // No asm blocks here: their stack block would cost the fused
-            // path its RAM aim (see `kernel::weight_gradient_block`).
-            kernel::input_gradient::<T, false, M, IN, OUT>(
+            // A closure: no asm blocks here (see `kernel::InputGradientSink`).
+            kernel::input_gradient::<T, M, IN, OUT>(
                 dz,
                 self.weights.as_array(),
                 rows,
                 k0,
                 kw,
-                &mut |r, kk, value| {
+                &mut |r: usize, kk: usize, value: T| {
                     if let Some(d) = dx.get_mut(kk).and_then(|col| col.get_mut(r)) {
                         *d = value;
                     }

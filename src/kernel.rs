@@ -263,59 +263,102 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     });
 }
 
-/// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
-/// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each element
-/// handed to `store(r, kk, value)` straight from the registers. With `ASM`,
-/// full 4 × 4 blocks go to [`Blocks::input_gradient_4x4`] first (asm for
-/// `f32` on hard-float Arm), whose sums are handed over from a block on the stack (see
-/// `weight_gradient_block` for which path may afford it).
+/// Where [`input_gradient`] sends the elements of `dX`.
+pub(crate) trait InputGradientSink<T: Scalar> {
+    /// Takes `dX[r][k0 + kk] = value`.
+    fn store(&mut self, r: usize, kk: usize, value: T);
+    /// Takes the full 4 × 4 block of `dX` at rows `r0..r0 + 4` (`dz`) and
+    /// columns `k0..k0 + 4` (`w`, those rows of `W`) by some faster means
+    /// than the plain loop (the element type's [`Blocks`]), or declines
+    /// (`None`, the default) and gets the plain loop's [`store`](Self::store)s.
+    #[inline(always)]
+    fn block_4x4<const OUT: usize>(&mut self, _dz: &[[T; OUT]; 4], _w: &[[T; OUT]; 4], _r0: usize) -> Option<()> {
+        None
+    }
+}
+
+/// A closure takes each element and no block: the fused step's buffer,
+/// which the asm blocks' 64-byte stack block would cost its RAM aim (80
+/// bytes for 2,300 fewer instructions on W2, see `weight_gradient_block`).
+impl<T: Scalar, F: FnMut(usize, usize, T)> InputGradientSink<T> for F {
+    #[inline(always)]
+    fn store(&mut self, r: usize, kk: usize, value: T) {
+        self(r, kk, value);
+    }
+}
+
+/// The checked step's sink: each element `d` of `dX` goes straight into the
+/// hidden layer's output `A` (activation `G`) as its `dZ`, `d · g'(a)`.
+pub(crate) struct IntoHidden<'a, T, G, const M: usize, const N: usize> {
+    /// The hidden layer's `A`, turned into its `dZ` column block by column block.
+    pub(crate) a: &'a mut [[T; N]; M],
+    /// The first column of the current block.
+    pub(crate) k0: usize,
+    /// The hidden layer's activation.
+    pub(crate) activation: core::marker::PhantomData<G>,
+}
+
+impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> InputGradientSink<T> for IntoHidden<'_, T, G, M, N> {
+    #[inline(always)]
+    fn store(&mut self, r: usize, kk: usize, d: T) {
+        if let Some(a) = self.a.get_mut(r).and_then(|row| row.get_mut(self.k0 + kk)) {
+            *a = G::times_derivative(d, *a);
+        }
+    }
+
+    #[inline(always)]
+    fn block_4x4<const OUT: usize>(&mut self, dz: &[[T; OUT]; 4], w: &[[T; OUT]; 4], r0: usize) -> Option<()> {
+        if T::input_gradient_into_4x4::<G, OUT, M, N>(dz, w, self.a, r0, self.k0).is_some() {
+            return Some(());
+        }
+        let acc = T::input_gradient_4x4(dz, w)?;
+        unrolled!(r < 4 => {
+            unrolled!(kk < 4 => {
+                self.store(r0 + r, kk, get(&acc, r, kk));
+            });
+        });
+        Some(())
+    }
+}
+
+/// `dX[r][k0 + kk] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw`
+/// and the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each
+/// element handed to `sink` straight from the registers. Full 4 × 4 blocks
+/// are offered to the sink first ([`InputGradientSink::block_4x4`]).
 #[inline(always)]
-pub(crate) fn input_gradient<T: Scalar, const ASM: bool, const M: usize, const IN: usize, const OUT: usize>(
+pub(crate) fn input_gradient<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
     w: &[[T; OUT]; IN],
     rows: usize,
     k0: usize,
     kw: usize,
-    store: &mut impl FnMut(usize, usize, T),
+    sink: &mut impl InputGradientSink<T>,
 ) {
     let dz = dz.get(..rows).unwrap_or(&[]);
     let (blocks, tail) = dz.as_chunks::<ROWS>();
     for (b, dz_block) in blocks.iter().enumerate() {
-        input_gradient_block::<T, ASM, ROWS, IN, OUT>(dz_block, w, k0, kw, b * ROWS, store);
+        input_gradient_block::<T, ROWS, IN, OUT>(dz_block, w, k0, kw, b * ROWS, sink);
     }
     for (t, dz_row) in tail.iter().enumerate() {
-        input_gradient_block::<T, ASM, 1, IN, OUT>(
-            core::array::from_ref(dz_row),
-            w,
-            k0,
-            kw,
-            blocks.len() * ROWS + t,
-            store,
-        );
+        input_gradient_block::<T, 1, IN, OUT>(core::array::from_ref(dz_row), w, k0, kw, blocks.len() * ROWS + t, sink);
     }
 }
 
 #[inline(always)]
-fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: usize, const OUT: usize>(
+fn input_gradient_block<T: Scalar, const R: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; R],
     w: &[[T; OUT]; IN],
     k0: usize,
     kw: usize,
     r0: usize,
-    store: &mut impl FnMut(usize, usize, T),
+    sink: &mut impl InputGradientSink<T>,
 ) {
     let w_rows = w.get(k0..).unwrap_or(&[]);
-    if ASM
-        && R == 4
+    if R == 4
         && kw == 4
         && let (Some(dz), Some(w)) = (dz.first_chunk::<4>(), w_rows.first_chunk::<4>())
-        && let Some(acc) = T::input_gradient_4x4(dz, w)
+        && sink.block_4x4(dz, w, r0).is_some()
     {
-        unrolled!(r < 4 => {
-            unrolled!(kk < 4 => {
-                store(r0 + r, kk, get(&acc, r, kk));
-            });
-        });
         return;
     }
     let mut acc = const { [[T::ZERO; ROWS]; R] }; // a constant: see `weight_gradient_block`
@@ -330,7 +373,7 @@ fn input_gradient_block<T: Scalar, const ASM: bool, const R: usize, const IN: us
     }
     unrolled!(r < R => {
         unrolled!(kk < kw => {
-            store(r0 + r, kk, get(&acc, r, kk));
+            sink.store(r0 + r, kk, get(&acc, r, kk));
         });
     });
 }
@@ -492,7 +535,9 @@ mod tests {
             for k0 in (0..IN).step_by(ROWS) {
                 let kw = ROWS.min(IN - k0);
                 let mut dx = [[f32::NAN; M]; ROWS];
-                input_gradient::<f32, true, M, IN, OUT>(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[kk][r] = v);
+                input_gradient::<f32, M, IN, OUT>(&dz, &w, rows, k0, kw, &mut |r: usize, kk: usize, v: f32| {
+                    dx[kk][r] = v
+                });
                 for kk in 0..kw {
                     for r in 0..rows {
                         let mut s = 0.0f32;

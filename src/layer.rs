@@ -222,12 +222,12 @@ impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> Upstream<T, M, N
         k0: usize,
         kw: usize,
     ) {
-        let a = self.0.as_array_mut();
-        crate::kernel::input_gradient::<T, true, M, N, OUT>(dz, w, rows, k0, kw, &mut |r, kk, d| {
-            if let Some(a) = a.get_mut(r).and_then(|row| row.get_mut(k0 + kk)) {
-                *a = G::times_derivative(d, *a);
-            }
-        });
+        let mut sink = crate::kernel::IntoHidden::<T, G, M, N> {
+            a: self.0.as_array_mut(),
+            k0,
+            activation: PhantomData,
+        };
+        crate::kernel::input_gradient::<T, M, N, OUT>(dz, w, rows, k0, kw, &mut sink);
     }
 }
 

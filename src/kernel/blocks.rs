@@ -78,6 +78,20 @@ pub trait Blocks: Sized {
     fn input_gradient_4x4<const OUT: usize>(_dz: &[[Self; OUT]; 4], _w: &[[Self; OUT]; 4]) -> Option<[[Self; 4]; 4]> {
         None
     }
+
+    /// [`Blocks::input_gradient_4x4`] for rows `r0..r0 + 4` of `dz`, each sum
+    /// `d` going straight into a hidden layer's output `A` as its `dZ`:
+    /// `a[r0 + r][k0 + kk] = G::times_derivative(d, a[r0 + r][k0 + kk])`.
+    #[inline(always)]
+    fn input_gradient_into_4x4<G: Elementwise, const OUT: usize, const M: usize, const N: usize>(
+        _dz: &[[Self; OUT]; 4],
+        _w: &[[Self; OUT]; 4],
+        _a: &mut [[Self; N]; M],
+        _r0: usize,
+        _k0: usize,
+    ) -> Option<()> {
+        None
+    }
 }
 
 impl Blocks for f64 {}
@@ -232,6 +246,98 @@ macro_rules! weight_gradient_loop {
 /// Sixteen `+0.0`: where the backward blocks' accumulators start.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 static ZEROS: [f32; 16] = [0.0; 16];
+
+/// The asm of a 4 × 4 `dX` block: sums `s(16 + 4r + kk) = Σⱼ dz[r][j]·
+/// w[kk][j]` from `+0.0` in ascending `j`, then `$epilogue` with the extra
+/// operands, `{n}` then 0. Both operands are read along their rows, two
+/// elements at a time, so each of the eight rows is one `vldmia` with
+/// writeback (its own pointer, no address arithmetic): 8 loads, 32
+/// multiply-accumulates and 2 loop instructions per two steps of `j`, where
+/// the compiled loop takes 29 instructions per step (8 `vldr`, 16 `vmla`, 5
+/// for addresses and the loop; LLVM never merges the loads). An odd `OUT`
+/// takes its last step after the loop, with single loads.
+///
+/// Safety (the caller's): `OUT ≥ 2`, so the loop runs `OUT / 2 ≥ 1` times and
+/// each row pointer advances by 8 bytes per pass, and the odd step reads the
+/// element the pointers then point at: each reads exactly the `OUT` elements
+/// of its row of `dz` or `w`, which the references keep alive and unaliased by
+/// writes. `ZEROS` is 16 readable floats. The asm uses only its operand
+/// registers and `s0`–`s31`, all declared clobbered (the compiler saves the
+/// callee-saved `s16`–`s31` where it must), and changes the condition flags,
+/// which are not declared preserved; it does not touch the stack. Every
+/// hard-float Arm core has the instructions used here.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+macro_rules! input_gradient_loop {
+    ($dz:expr, $w:expr, $epilogue:expr, $($operands:tt)*) => {
+        if OUT % 2 == 1 {
+            input_gradient_loop!(@asm $dz, $w, concat!(
+                "vldr s0, [{d0}]\n", "vldr s2, [{d1}]\n", "vldr s4, [{d2}]\n", "vldr s6, [{d3}]\n",
+                "vldr s8, [{w0}]\n", "vldr s10, [{w1}]\n", "vldr s12, [{w2}]\n", "vldr s14, [{w3}]\n",
+                outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s10", "s12", "s14"), "\n",
+                $epilogue,
+            ), $($operands)*)
+        } else {
+            input_gradient_loop!(@asm $dz, $w, $epilogue, $($operands)*)
+        }
+    };
+    (@asm $dz:expr, $w:expr, $epilogue:expr, $($operands:tt)*) => {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s31}}",
+            "2:",
+            "vldmia {d0}!, {{s0-s1}}",
+            "vldmia {d1}!, {{s2-s3}}",
+            "vldmia {d2}!, {{s4-s5}}",
+            "vldmia {d3}!, {{s6-s7}}",
+            "vldmia {w0}!, {{s8-s9}}",
+            "vldmia {w1}!, {{s10-s11}}",
+            "vldmia {w2}!, {{s12-s13}}",
+            "vldmia {w3}!, {{s14-s15}}",
+            // j even: s(16 + 4r + kk) += dz[r][j] · w[kk][j]
+            outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s10", "s12", "s14"),
+            // j odd, after j even in every accumulator
+            outer_product_4x4!("s1", "s3", "s5", "s7"; "s9", "s11", "s13", "s15"),
+            "subs {n}, #1",
+            "bne 2b",
+            $epilogue,
+            zeros = in(reg) ZEROS.as_ptr(),
+            n = inout(reg) OUT / 2 => _,
+            d0 = inout(reg) $dz[0].as_ptr() => _,
+            d1 = inout(reg) $dz[1].as_ptr() => _,
+            d2 = inout(reg) $dz[2].as_ptr() => _,
+            d3 = inout(reg) $dz[3].as_ptr() => _,
+            w0 = inout(reg) $w[0].as_ptr() => _,
+            w1 = inout(reg) $w[1].as_ptr() => _,
+            w2 = inout(reg) $w[2].as_ptr() => _,
+            w3 = inout(reg) $w[3].as_ptr() => _,
+            $($operands)*
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+            out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+            out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        )
+    };
+}
+
+/// `d ← a > 0 ? d : d·0` for each pair of registers `d a` (ReLU's
+/// `times_derivative`), as asm template lines; `s1` holds `+0.0` and `s0` is
+/// scratch.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+macro_rules! times_relu_derivative {
+    ($($d:literal $a:literal),+) => {
+        concat!($(
+            "vmul.f32 s0, ", $d, ", s1\n",
+            "vcmp.f32 ", $a, ", #0\n",
+            "vmrs APSR_nzcv, fpscr\n",
+            "it le\n",
+            "vmovle.f32 ", $d, ", s0\n",
+        )+)
+    };
+}
 
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
@@ -515,80 +621,89 @@ impl Blocks for f32 {
     }
 
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
-    /// `dX = dZ·Wᵀ`, in the FPU's registers throughout; `None` unless `OUT` is
-    /// even.
+    /// `dX = dZ·Wᵀ`, in the FPU's registers throughout (`input_gradient_loop!`);
+    /// `None` unless `OUT ≥ 2`.
     ///
-    /// Both operands are read along their rows, two elements at a time, so each
-    /// of the eight rows is one `vldmia` with writeback (its own pointer, no
-    /// address arithmetic): 8 loads, 32 multiply-accumulates and 2 loop
-    /// instructions per two steps of `j`, where the compiled loop takes 29
-    /// instructions per step (8 `vldr`, 16 `vmla`, 5 for addresses and the loop).
-    /// LLVM never merges the loads: it allocates the operands to scattered
-    /// registers. `vmla.f32` rounds the product, then the sum (Cortex-M4 has no
-    /// fused `vmla`), and each accumulator starts at `+0.0` and takes its
-    /// products in ascending `j`, so every output has the bits of the plain
-    /// loop's `acc += d * w`. The host's kernel tests cannot run it; the firmware
+    /// `vmla.f32` rounds the product, then the sum (Cortex-M4 has no fused
+    /// `vmla`), and each accumulator starts at `+0.0` and takes its products in
+    /// ascending `j`, so every output has the bits of the plain loop's
+    /// `acc += d * w`. The host's kernel tests cannot run it; the firmware
     /// checks (`benches/cortex-m4/measure.sh`, `examples/cortex-m4/check.sh`)
     /// pin whole training runs on the device bit for bit against the host.
     #[allow(unsafe_code)]
     #[inline(always)]
     fn input_gradient_4x4<const OUT: usize>(dz: &[[f32; OUT]; 4], w: &[[f32; OUT]; 4]) -> Option<[[f32; 4]; 4]> {
-        if OUT < 2 || !OUT.is_multiple_of(2) {
+        if OUT < 2 {
             return None;
         }
         let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
-        // SAFETY: `OUT ≥ 2` is even, so the loop runs `OUT / 2 >= 1`
-        // times and each row pointer advances by 8 bytes per pass: it reads
-        // exactly the `OUT` elements of its row of `dz` or `w`, which the
-        // references keep alive and unaliased by writes. `ZEROS` is 16 readable
-        // floats. `vstmia` writes the 16 accumulators, 64 bytes, to `out`, which
-        // is the whole array, so it is initialised when the asm ends. The asm uses
-        // only its operand registers and `s0`–`s31`, all declared clobbered (the
-        // compiler saves the callee-saved `s16`–`s31` where it must), and changes
-        // the condition flags (`subs`), which are not declared preserved; it does
-        // not touch the stack. Every hard-float Arm core has `vldm`, `vstm` and
-        // `vmla.f32`.
+        // SAFETY: the loop reads the rows of `dz` and `w` (see
+        // `input_gradient_loop!`, with `OUT ≥ 2`). `vstmia` writes the 16
+        // accumulators, 64 bytes, to `out`, which is the whole array, so it is
+        // initialised when the asm ends.
         unsafe {
-            core::arch::asm!(
-                "vldmia {zeros}, {{s16-s31}}",
-                "2:",
-                "vldmia {d0}!, {{s0-s1}}",
-                "vldmia {d1}!, {{s2-s3}}",
-                "vldmia {d2}!, {{s4-s5}}",
-                "vldmia {d3}!, {{s6-s7}}",
-                "vldmia {w0}!, {{s8-s9}}",
-                "vldmia {w1}!, {{s10-s11}}",
-                "vldmia {w2}!, {{s12-s13}}",
-                "vldmia {w3}!, {{s14-s15}}",
-                // j even: s(16 + 4r + kk) += dz[r][j] · w[kk][j]
-                outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s10", "s12", "s14"),
-                // j odd, after j even in every accumulator
-                outer_product_4x4!("s1", "s3", "s5", "s7"; "s9", "s11", "s13", "s15"),
-                "subs {n}, #1",
-                "bne 2b",
-                "vstmia {out}, {{s16-s31}}",
-                zeros = in(reg) ZEROS.as_ptr(),
-                out = in(reg) out.as_mut_ptr(),
-                n = inout(reg) OUT / 2 => _,
-                d0 = inout(reg) dz[0].as_ptr() => _,
-                d1 = inout(reg) dz[1].as_ptr() => _,
-                d2 = inout(reg) dz[2].as_ptr() => _,
-                d3 = inout(reg) dz[3].as_ptr() => _,
-                w0 = inout(reg) w[0].as_ptr() => _,
-                w1 = inout(reg) w[1].as_ptr() => _,
-                w2 = inout(reg) w[2].as_ptr() => _,
-                w3 = inout(reg) w[3].as_ptr() => _,
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                options(nostack),
-            );
+            input_gradient_loop!(dz, w, "vstmia {out}, {{s16-s31}}", out = in(reg) out.as_mut_ptr(),);
             Some(out.assume_init())
         }
+    }
+
+    /// [`Blocks::input_gradient_into_4x4`] for ReLU, in the asm: each row of
+    /// `A`'s block is one `vldmia`, each sum `d` becomes `a > 0 ? d : d·0`
+    /// (`vmul`, `vcmp`, `vmrs`, `it le`, `vmovle`: `le` holds for `a ≤ 0` and
+    /// for NaN, where Rust's `a > 0` is false), and one `vstmia` writes the
+    /// row back: 93 instructions a block, where the sums' trip through a
+    /// stack block and Rust's select took 136. `None` for other activations,
+    /// for `OUT < 2`, for rows of more than 1,023 floats (`addw`'s 12-bit
+    /// immediate) and unless the block lies inside `a`.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn input_gradient_into_4x4<G: Elementwise, const OUT: usize, const M: usize, const N: usize>(
+        dz: &[[f32; OUT]; 4],
+        w: &[[f32; OUT]; 4],
+        a: &mut [[f32; N]; M],
+        r0: usize,
+        k0: usize,
+    ) -> Option<()> {
+        if !is_relu::<G>() || OUT < 2 || N > 1023 {
+            return None;
+        }
+        a.get(r0..)?.first_chunk::<4>()?;
+        a.first()?.get(k0..)?.first_chunk::<4>()?;
+        let a0 = a.as_flattened_mut().get_mut(r0 * N + k0..)?;
+        // SAFETY: the loop reads the rows of `dz` and `w` (see
+        // `input_gradient_loop!`, with `OUT ≥ 2`). `a0` starts at `a[r0][k0]`
+        // with `r0 + 4 ≤ M` and `k0 + 4 ≤ N`; each `vldmia`/`vstmia` pair
+        // reads and writes the four floats `a[r0 + r][k0..k0 + 4]` for `r < 4`
+        // (one row, `N` elements, apart), inside the array, which is borrowed
+        // mutably and so aliased by none of the others; the last addition
+        // points at `a[r0 + 3][k0]`. `{n}` is 0 when the loop ends, so `s1`
+        // is `+0.0`.
+        unsafe {
+            input_gradient_loop!(
+                dz,
+                w,
+                concat!(
+                    "vmov s1, {n}\n",
+                    "vldmia {a}, {{s4-s7}}\n",
+                    times_relu_derivative!("s16" "s4", "s17" "s5", "s18" "s6", "s19" "s7"),
+                    "vstmia {a}, {{s16-s19}}\n",
+                    "addw {a}, {a}, #{stride}\n",
+                    "vldmia {a}, {{s4-s7}}\n",
+                    times_relu_derivative!("s20" "s4", "s21" "s5", "s22" "s6", "s23" "s7"),
+                    "vstmia {a}, {{s20-s23}}\n",
+                    "addw {a}, {a}, #{stride}\n",
+                    "vldmia {a}, {{s4-s7}}\n",
+                    times_relu_derivative!("s24" "s4", "s25" "s5", "s26" "s6", "s27" "s7"),
+                    "vstmia {a}, {{s24-s27}}\n",
+                    "addw {a}, {a}, #{stride}\n",
+                    "vldmia {a}, {{s4-s7}}\n",
+                    times_relu_derivative!("s28" "s4", "s29" "s5", "s30" "s6", "s31" "s7"),
+                    "vstmia {a}, {{s28-s31}}",
+                ),
+                a = inout(reg) a0.as_mut_ptr() => _,
+                stride = const N * 4,
+            );
+        }
+        Some(())
     }
 }
