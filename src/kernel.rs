@@ -139,6 +139,14 @@ fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const
         return;
     }
     if L == 4
+        && R == 4
+        && width == 3
+        && let (Some(x), Some(z)) = (x.first_chunk::<4>(), z.first_chunk_mut::<4>())
+        && T::affine_4x3::<G, IN, OUT>(x, w, b, z, j0).is_some()
+    {
+        return;
+    }
+    if L == 4
         && R == 1
         && width == 4
         && let (Some(x), Some(z)) = (x.first_chunk::<1>(), z.first_chunk_mut::<1>())
@@ -219,6 +227,14 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
         && width == 4
         && let Some((grads, sum_of_squares)) = update.gradient_store(slots)
         && T::weight_gradient_store_4x4(x, dz, rows, k0, j0, grads, sum_of_squares).is_some()
+    {
+        return;
+    }
+    if L == 4
+        && kw == 4
+        && width == 3
+        && let Some((grads, sum_of_squares)) = update.gradient_store(slots)
+        && T::weight_gradient_store_4x3(x, dz, rows, k0, j0, grads, sum_of_squares).is_some()
     {
         return;
     }
