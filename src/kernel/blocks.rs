@@ -100,6 +100,20 @@ pub trait Blocks: Sized {
         None
     }
 
+    /// `grads[j0 + l] = Σᵣ dz[r][j0 + l]` (ascending `r`, first `rows` rows,
+    /// from `+0.0`) for `l < 4`, a block of the bias gradient, with each
+    /// sum's square added to `sum_of_squares` in ascending `l`.
+    #[inline(always)]
+    fn column_sums_store_4<const M: usize, const OUT: usize>(
+        _dz: &[[Self; OUT]; M],
+        _rows: usize,
+        _j0: usize,
+        _grads: &mut [Self; OUT],
+        _sum_of_squares: &mut Self,
+    ) -> Option<()> {
+        None
+    }
+
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`, from `+0.0`) for
     /// `r < 4` and `kk < 4`: a block of `dX = dZ·Wᵀ`.
     #[inline(always)]
@@ -823,6 +837,68 @@ impl Blocks for f32 {
                 out("s20") _, out("s21") _, out("s22") _, out("s23") _,
                 out("s24") _, out("s25") _, out("s26") _, out("s27") _,
                 out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                options(nostack),
+            );
+        }
+        Some(())
+    }
+
+    /// [`Blocks::column_sums_store_4`] in the asm: a row is one `vldmia`, four
+    /// `vadd.f32` and three of address and loop (8, where the compiled loop
+    /// takes 12); the sums are stored with one `vstmia`.
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn column_sums_store_4<const M: usize, const OUT: usize>(
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        j0: usize,
+        grads: &mut [f32; OUT],
+        sum_of_squares: &mut f32,
+    ) -> Option<()> {
+        let rows = rows.min(M);
+        dz.first()?.get(j0..)?.first_chunk::<4>()?;
+        let g0 = grads.get_mut(j0..)?.first_chunk_mut::<4>()?;
+        if rows == 0 {
+            return None;
+        }
+        let dz0 = dz.as_flattened().get(j0..)?;
+        // SAFETY: `dz0` starts at `dz[0][j0]` with `j0 + 4 ≤ OUT`; the loop
+        // runs `rows` times (1 ≤ rows ≤ M) and pass `r` reads the four floats
+        // `dz[r][j0..j0 + 4]`, `OUT·r` elements on, inside the array, which the
+        // reference keeps alive and unaliased by writes; the last addition
+        // points at most one row past the end and is never dereferenced. `g0`
+        // is the four floats `grads[j0..j0 + 4]`, written by one `vstmia`
+        // through their unique reference, and `sum_of_squares` one float, read
+        // and written through its own. `ZEROS` is 16 readable floats. The asm
+        // uses only its operand registers and `s0`–`s3`, `s16`–`s19`, declared
+        // clobbered, and the condition flags; it does not touch the stack.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {zeros}, {{s16-s19}}",
+                "2:",
+                "vldmia {d}, {{s0-s3}}",
+                "add {d}, {ds}",
+                "vadd.f32 s16, s16, s0",
+                "vadd.f32 s17, s17, s1",
+                "vadd.f32 s18, s18, s2",
+                "vadd.f32 s19, s19, s3",
+                "subs {n}, #1",
+                "bne 2b",
+                "vstmia {g}, {{s16-s19}}",
+                "vldr s0, [{sum}]",
+                "vmla.f32 s0, s16, s16",
+                "vmla.f32 s0, s17, s17",
+                "vmla.f32 s0, s18, s18",
+                "vmla.f32 s0, s19, s19",
+                "vstr s0, [{sum}]",
+                zeros = in(reg) ZEROS.as_ptr(),
+                n = inout(reg) rows => _,
+                d = inout(reg) dz0.as_ptr() => _,
+                ds = in(reg) OUT * 4,
+                g = in(reg) g0.as_mut_ptr(),
+                sum = in(reg) core::ptr::from_mut(sum_of_squares),
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
                 options(nostack),
             );
         }
