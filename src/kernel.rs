@@ -437,6 +437,13 @@ fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
     {
         return;
     }
+    if L == 4
+        && width == 3
+        && let Some(([grads], sum_of_squares)) = update.gradient_store::<1, OUT>(core::array::from_mut(slots))
+        && T::column_sums_store_3(dz, rows, j0, grads, sum_of_squares).is_some()
+    {
+        return;
+    }
     let mut acc = [T::ZERO; L];
     for dz_row in dz.iter().take(rows) {
         unrolled!(l < width => {

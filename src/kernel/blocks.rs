@@ -114,6 +114,18 @@ pub trait Blocks: Sized {
         None
     }
 
+    /// [`Blocks::column_sums_store_4`] for three columns: `l < 3`.
+    #[inline(always)]
+    fn column_sums_store_3<const M: usize, const OUT: usize>(
+        _dz: &[[Self; OUT]; M],
+        _rows: usize,
+        _j0: usize,
+        _grads: &mut [Self; OUT],
+        _sum_of_squares: &mut Self,
+    ) -> Option<()> {
+        None
+    }
+
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`, from `+0.0`) for
     /// `r < 4` and `kk < 4`: a block of `dX = dZ·Wᵀ`.
     #[inline(always)]
@@ -899,6 +911,58 @@ impl Blocks for f32 {
                 sum = in(reg) core::ptr::from_mut(sum_of_squares),
                 out("s0") _, out("s1") _, out("s2") _, out("s3") _,
                 out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                options(nostack),
+            );
+        }
+        Some(())
+    }
+
+    /// [`Blocks::column_sums_store_4`] for three columns (7 instructions a
+    /// row, the compiled loop 11).
+    #[allow(unsafe_code)]
+    #[inline(always)]
+    fn column_sums_store_3<const M: usize, const OUT: usize>(
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        j0: usize,
+        grads: &mut [f32; OUT],
+        sum_of_squares: &mut f32,
+    ) -> Option<()> {
+        let rows = rows.min(M);
+        dz.first()?.get(j0..)?.first_chunk::<3>()?;
+        let g0 = grads.get_mut(j0..)?.first_chunk_mut::<3>()?;
+        if rows == 0 {
+            return None;
+        }
+        let dz0 = dz.as_flattened().get(j0..)?;
+        // SAFETY: as for `column_sums_store_4`, with `j0 + 3 ≤ OUT` and three
+        // floats (not four) read from each row `dz[r][j0..]` and written to
+        // `grads[j0..]`.
+        unsafe {
+            core::arch::asm!(
+                "vldmia {zeros}, {{s16-s18}}",
+                "2:",
+                "vldmia {d}, {{s0-s2}}",
+                "add {d}, {ds}",
+                "vadd.f32 s16, s16, s0",
+                "vadd.f32 s17, s17, s1",
+                "vadd.f32 s18, s18, s2",
+                "subs {n}, #1",
+                "bne 2b",
+                "vstmia {g}, {{s16-s18}}",
+                "vldr s0, [{sum}]",
+                "vmla.f32 s0, s16, s16",
+                "vmla.f32 s0, s17, s17",
+                "vmla.f32 s0, s18, s18",
+                "vstr s0, [{sum}]",
+                zeros = in(reg) ZEROS.as_ptr(),
+                n = inout(reg) rows => _,
+                d = inout(reg) dz0.as_ptr() => _,
+                ds = in(reg) OUT * 4,
+                g = in(reg) g0.as_mut_ptr(),
+                sum = in(reg) core::ptr::from_mut(sum_of_squares),
+                out("s0") _, out("s1") _, out("s2") _,
+                out("s16") _, out("s17") _, out("s18") _,
                 options(nostack),
             );
         }
