@@ -252,6 +252,7 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
             });
         });
     }
+    #[cfg(not(target_arch = "x86_64"))]
     unrolled!(kk < kw => {
         if let (Some(w_row), Some(s_row)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk)) {
             unrolled!(l < width => {
@@ -259,6 +260,15 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
                     update.update(p, get(&acc, kk, l), slot);
                 }
             });
+        }
+    });
+    // A row of gradients at a time (see `ParamUpdate::update_lanes`).
+    #[cfg(target_arch = "x86_64")]
+    unrolled!(kk < kw => {
+        if let (Some(w_row), Some(s_row), Some(grads)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk), acc.get(kk))
+            && let (Some(p), Some(s)) = (w_row.get_mut(j0..j0 + width), s_row.get_mut(j0..j0 + width))
+        {
+            update.update_lanes(p, grads, s);
         }
     });
 }
@@ -378,11 +388,17 @@ fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
             }
         });
     }
+    #[cfg(not(target_arch = "x86_64"))]
     unrolled!(l < width => {
         if let (Some(p), Some(slot), Some(&g)) = (b.get_mut(j0 + l), slots.get_mut(j0 + l), acc.get(l)) {
             update.update(p, g, slot);
         }
     });
+    // A row of gradients at a time (see `ParamUpdate::update_lanes`).
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(p), Some(s)) = (b.get_mut(j0..j0 + width), slots.get_mut(j0..j0 + width)) {
+        update.update_lanes(p, &acc, s);
+    }
 }
 
 /// `a[r][k0 + kk] = da[kk][r] · g'(a[r][k0 + kk])` for `kk < kw`, `r < rows`:

@@ -106,6 +106,21 @@ pub trait ParamUpdate<T, S> {
     const KEEPS_PARAMS: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
+    /// Handles the gradients of a run of parameters: `grads[l]` is that of
+    /// `params[l]`, whose storage is `slots[l]`, for each `l` below the
+    /// shortest of the three lengths. The default hands them to
+    /// [`update`](Self::update) one by one, in order; a sink whose work per
+    /// gradient forms one serial chain (a running sum) may regroup it. The
+    /// kernels on x86-64 hand over their rows of gradients this way.
+    #[inline(always)]
+    fn update_lanes<const L: usize>(&mut self, params: &mut [T], grads: &[T; L], slots: &mut [S])
+    where
+        T: Copy,
+    {
+        for ((param, &grad), slot) in params.iter_mut().zip(grads).zip(slots) {
+            self.update(param, grad, slot);
+        }
+    }
 }
 
 /// Stores each gradient in its slot and leaves the parameter alone.

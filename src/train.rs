@@ -240,7 +240,7 @@ where
         check_batch(x, y, rows, &self.optimizer)?;
         let layers = self.network.layers_mut();
         let loss = forward_and_loss::<_, _, L, IN, OUT, M>(layers, &mut self.tape, x, y, rows)?;
-        let mut store = StoreGradient(T::ZERO);
+        let mut store = StoreGradient::new();
         layers.backward(&mut DataInput(x), rows, &mut self.tape, &mut self.gradients, &mut store);
 
         let grad_scale = match self.optimizer.clip() {
@@ -258,7 +258,7 @@ where
             layers.visit_params(0, &self.gradients, &mut self.state, &mut scan)?;
             self.bounds = scan.bounds;
         }
-        let certified = match (self.bounds, gradient_bound(store.0)) {
+        let certified = match (self.bounds, gradient_bound(store.sum())) {
             (Some(before), Some(gradient)) => O::bound_step(&step, before, gradient),
             _ => None,
         };
@@ -322,14 +322,56 @@ where
 
 /// The backward pass's sink in the checked step: stores each gradient and adds
 /// up their squares, for [`gradient_bound`].
-struct StoreGradient<T>(T);
+struct StoreGradient<T> {
+    sum: T,
+    /// Sums of the squares handed over in runs, one per position in a run
+    /// (see `update_lanes`).
+    #[cfg(target_arch = "x86_64")]
+    lanes: [T; 8],
+}
+
+impl<T: Scalar> StoreGradient<T> {
+    #[inline(always)]
+    fn new() -> Self {
+        Self {
+            sum: T::ZERO,
+            #[cfg(target_arch = "x86_64")]
+            lanes: [T::ZERO; 8],
+        }
+    }
+
+    /// The sum of the squares of every gradient so far, in some order.
+    #[inline(always)]
+    fn sum(&self) -> T {
+        #[cfg(target_arch = "x86_64")]
+        return self.lanes.iter().fold(self.sum, |sum, &lane| sum + lane);
+        #[cfg(not(target_arch = "x86_64"))]
+        self.sum
+    }
+}
 
 impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
     const KEEPS_PARAMS: bool = true;
     #[inline(always)]
     fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
         *slot = grad;
-        self.0 += grad * grad;
+        self.sum += grad * grad;
+    }
+    /// Each square joins the sum of its position in the run: one addition
+    /// after another into one sum is a serial chain of scalar adds (each
+    /// with a shuffle to reach its lane on x86-64), where a run of 8 adds to
+    /// its 8 sums with two vector adds. [`gradient_bound`] takes the sum in
+    /// any order.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn update_lanes<const L: usize>(&mut self, params: &mut [T], grads: &[T; L], slots: &mut [T]) {
+        for (l, ((slot, &grad), _)) in slots.iter_mut().zip(grads).zip(params.iter()).enumerate() {
+            *slot = grad;
+            match self.lanes.get_mut(l) {
+                Some(sum) => *sum += grad * grad,
+                None => self.sum += grad * grad, // runs longer than 8
+            }
+        }
     }
 }
 
