@@ -273,10 +273,45 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     });
 }
 
+/// [`weight_gradient`] for every `k` at once, lanes along `k`: `acc[j]`
+/// takes `x[r][..]·dz[r][j]`, `IN / 4` vector loads of each row of `x`
+/// times one broadcast per `j`. For a layer of few outputs on x86-64
+/// (`Dense::backward_narrow`); its `IN × OUT` accumulators must fit the
+/// registers. The gradients go to `update` a row of `W` at a time. Same
+/// sums, same order.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only x86-64 and the tests run it
+pub(crate) fn weight_gradient_whole<T, S, U, const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; M],
+    dz: &[[T; OUT]; M],
+    rows: usize,
+    w: &mut [[T; OUT]; IN],
+    slots: &mut [[S; OUT]; IN],
+    update: &mut U,
+) where
+    T: Scalar,
+    U: ParamUpdate<T, S>,
+{
+    let mut acc = const { [[T::ZERO; IN]; OUT] }; // a constant: see `weight_gradient_block`
+    for (x_row, dz_row) in x.iter().zip(dz).take(rows) {
+        for (acc_j, &d) in acc.iter_mut().zip(dz_row) {
+            for (a, &xk) in acc_j.iter_mut().zip(x_row) {
+                *a += xk * d;
+            }
+        }
+    }
+    for (k, (w_row, s_row)) in w.iter_mut().zip(slots.iter_mut()).enumerate() {
+        let grads: [T; OUT] = core::array::from_fn(|j| get(&acc, j, k));
+        update.update_lanes(w_row, &grads, s_row);
+    }
+}
+
 /// `dx[kk][r] = Σⱼ dz[r][j]·w[k0 + kk][j]` (ascending `j`) for `kk < kw` and
 /// the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each element
 /// handed to `store(r, kk, value)` straight from the registers. On x86-64
-/// this is [`input_gradient_wide`]; elsewhere [`input_gradient_rows`].
+/// this is [`input_gradient_wide`] for at most [`ROWS`] columns and
+/// [`input_gradient_transposed`] for more (a narrow layer's whole `dX`, see
+/// `Dense::backward_narrow`); elsewhere [`input_gradient_rows`].
 #[inline(always)]
 pub(crate) fn input_gradient<T: Scalar, const ASM: bool, const M: usize, const IN: usize, const OUT: usize>(
     dz: &[[T; OUT]; M],
@@ -287,7 +322,11 @@ pub(crate) fn input_gradient<T: Scalar, const ASM: bool, const M: usize, const I
     store: &mut impl FnMut(usize, usize, T),
 ) {
     #[cfg(target_arch = "x86_64")]
-    input_gradient_wide::<T, M, IN, OUT>(dz, w, rows, k0, kw, store);
+    if kw > ROWS {
+        input_gradient_transposed::<T, M, IN, OUT>(dz, w, rows, k0, kw, store);
+    } else {
+        input_gradient_wide::<T, M, IN, OUT>(dz, w, rows, k0, kw, store);
+    }
     #[cfg(not(target_arch = "x86_64"))]
     input_gradient_rows::<T, ASM, M, IN, OUT>(dz, w, rows, k0, kw, store);
 }
@@ -397,6 +436,43 @@ pub(crate) fn input_gradient_wide<T: Scalar, const M: usize, const IN: usize, co
     let r0 = r0 + fours.len() * ROWS;
     for (t, row) in ones.iter().enumerate() {
         input_gradient_block::<T, false, 1, IN, OUT>(core::array::from_ref(row), w, k0, kw, r0 + t, store);
+    }
+}
+
+/// [`input_gradient`] for columns `k0 .. k0 + kw` in any number, one row at
+/// a time with lanes along `k`, from a copy of `W` transposed once
+/// (`wt[j][k] = w[k][j]`): each `j` of a row broadcasts `dz[r][j]` onto
+/// `IN / 4` vector loads of `wt[j]`. For a layer of few outputs on x86-64,
+/// whose columns of `W` are short (`Dense::backward_narrow`); a row's `IN`
+/// accumulators must fit the registers. Same sums, same order.
+#[inline(always)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only x86-64 and the tests run it
+pub(crate) fn input_gradient_transposed<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(
+    dz: &[[T; OUT]; M],
+    w: &[[T; OUT]; IN],
+    rows: usize,
+    k0: usize,
+    kw: usize,
+    store: &mut impl FnMut(usize, usize, T),
+) {
+    let mut wt = const { [[T::ZERO; IN]; OUT] };
+    for (k, w_row) in w.iter().enumerate() {
+        for (wt_row, &v) in wt.iter_mut().zip(w_row) {
+            if let Some(t) = wt_row.get_mut(k) {
+                *t = v;
+            }
+        }
+    }
+    for (r, dz_row) in dz.iter().enumerate().take(rows) {
+        let mut acc = const { [T::ZERO; IN] }; // a constant: see `weight_gradient_block`
+        for (wt_row, &d) in wt.iter().zip(dz_row) {
+            for (a, &wv) in acc.iter_mut().zip(wt_row) {
+                *a += d * wv;
+            }
+        }
+        for (kk, &a) in acc.iter().skip(k0).take(kw).enumerate() {
+            store(r, kk, a);
+        }
     }
 }
 
@@ -557,6 +633,42 @@ mod tests {
                         s += x[r][k] * dz[r][j];
                     }
                     assert_eq!(dw[k][j].to_bits(), s.to_bits(), "dw[{k}][{j}]");
+                }
+            }
+            // Weight gradient, all of it at once (x86-64's narrow layers).
+            let mut dw_whole = [[f32::NAN; OUT]; IN];
+            let mut params = w;
+            weight_gradient_whole::<f32, f32, _, M, IN, OUT>(
+                &x,
+                &dz,
+                rows,
+                &mut params,
+                &mut dw_whole,
+                &mut StoreGradient,
+            );
+            for k in 0..IN {
+                for j in 0..OUT {
+                    assert_eq!(dw_whole[k][j].to_bits(), dw[k][j].to_bits(), "whole dw[{k}][{j}]");
+                }
+            }
+            // Input gradient, all columns at once (x86-64's narrow layers),
+            // and from a column other than 0.
+            for k0 in [0, IN / 2] {
+                let kw = IN - k0;
+                let mut dx = [[f32::NAN; IN]; M];
+                input_gradient_transposed::<f32, M, IN, OUT>(&dz, &w, rows, k0, kw, &mut |r, kk, v| dx[r][kk] = v);
+                for r in 0..M {
+                    for kk in 0..IN {
+                        if r >= rows || kk >= kw {
+                            assert!(dx[r][kk].is_nan(), "transposed dx[{r}][{}] was written", k0 + kk);
+                            continue;
+                        }
+                        let mut s = 0.0f32;
+                        for j in 0..OUT {
+                            s += dz[r][j] * w[k0 + kk][j];
+                        }
+                        assert_eq!(dx[r][kk].to_bits(), s.to_bits(), "transposed dx[{r}][{}]", k0 + kk);
+                    }
                 }
             }
             // Input gradient.
