@@ -252,7 +252,19 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
             });
         });
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    // A row of gradients at a time, when the sink does better so (see
+    // `ParamUpdate::BY_LANES`).
+    #[cfg(target_arch = "x86_64")]
+    if U::BY_LANES {
+        unrolled!(kk < kw => {
+            if let (Some(w_row), Some(s_row), Some(grads)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk), acc.get(kk))
+                && let (Some(p), Some(s)) = (w_row.get_mut(j0..j0 + width), s_row.get_mut(j0..j0 + width))
+            {
+                update.update_lanes(p, grads, s);
+            }
+        });
+        return;
+    }
     unrolled!(kk < kw => {
         if let (Some(w_row), Some(s_row)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk)) {
             unrolled!(l < width => {
@@ -260,15 +272,6 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
                     update.update(p, get(&acc, kk, l), slot);
                 }
             });
-        }
-    });
-    // A row of gradients at a time (see `ParamUpdate::update_lanes`).
-    #[cfg(target_arch = "x86_64")]
-    unrolled!(kk < kw => {
-        if let (Some(w_row), Some(s_row), Some(grads)) = (w.get_mut(k0 + kk), slots.get_mut(k0 + kk), acc.get(kk))
-            && let (Some(p), Some(s)) = (w_row.get_mut(j0..j0 + width), s_row.get_mut(j0..j0 + width))
-        {
-            update.update_lanes(p, grads, s);
         }
     });
 }
@@ -519,17 +522,20 @@ fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
             }
         });
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    // A row of gradients at once, when the sink does better so (see
+    // `ParamUpdate::BY_LANES`).
+    #[cfg(target_arch = "x86_64")]
+    if U::BY_LANES {
+        if let (Some(p), Some(s)) = (b.get_mut(j0..j0 + width), slots.get_mut(j0..j0 + width)) {
+            update.update_lanes(p, &acc, s);
+        }
+        return;
+    }
     unrolled!(l < width => {
         if let (Some(p), Some(slot), Some(&g)) = (b.get_mut(j0 + l), slots.get_mut(j0 + l), acc.get(l)) {
             update.update(p, g, slot);
         }
     });
-    // A row of gradients at a time (see `ParamUpdate::update_lanes`).
-    #[cfg(target_arch = "x86_64")]
-    if let (Some(p), Some(s)) = (b.get_mut(j0..j0 + width), slots.get_mut(j0..j0 + width)) {
-        update.update_lanes(p, &acc, s);
-    }
 }
 
 /// `a[r][k0 + kk] = da[kk][r] · g'(a[r][k0 + kk])` for `kk < kw`, `r < rows`:
@@ -577,6 +583,18 @@ fn add_product<T: Scalar, const R: usize, const C: usize>(acc: &mut [[T; C]; R],
 mod tests {
     use super::*;
     use crate::layer::StoreGradient;
+
+    /// Stores each gradient, as `StoreGradient`, but asks for rows of them
+    /// (`ParamUpdate::BY_LANES`), so the kernels' other hand-over is checked too.
+    struct StoreRows;
+
+    impl ParamUpdate<f32, f32> for StoreRows {
+        const KEEPS_PARAMS: bool = true;
+        const BY_LANES: bool = true;
+        fn update(&mut self, _param: &mut f32, grad: f32, slot: &mut f32) {
+            *slot = grad;
+        }
+    }
 
     /// Values whose products and sums round, so a change of order shows.
     fn value(seed: usize, i: usize, j: usize) -> f32 {
@@ -635,6 +653,26 @@ mod tests {
                     assert_eq!(dw[k][j].to_bits(), s.to_bits(), "dw[{k}][{j}]");
                 }
             }
+            // The same through a sink that takes rows of gradients.
+            let mut dw_rows = [[f32::NAN; OUT]; IN];
+            for k0 in (0..IN).step_by(ROWS) {
+                let kw = ROWS.min(IN - k0);
+                let mut params = w;
+                weight_gradient::<f32, f32, _, L, M, IN, OUT>(
+                    &x,
+                    &dz,
+                    rows,
+                    k0,
+                    kw,
+                    &mut params,
+                    &mut dw_rows,
+                    &mut StoreRows,
+                );
+            }
+            assert_eq!(
+                dw_rows.map(|row| row.map(f32::to_bits)),
+                dw.map(|row| row.map(f32::to_bits))
+            );
             // Weight gradient, all of it at once (x86-64's narrow layers).
             let mut dw_whole = [[f32::NAN; OUT]; IN];
             let mut params = w;
@@ -708,6 +746,9 @@ mod tests {
                 }
                 assert_eq!(db[j].to_bits(), s.to_bits(), "db[{j}]");
             }
+            let mut db_rows = [f32::NAN; OUT];
+            column_sums::<f32, f32, _, L, M, OUT>(&dz, rows, &mut bias, &mut db_rows, &mut StoreRows);
+            assert_eq!(db_rows.map(f32::to_bits), db.map(f32::to_bits));
         }
     }
 

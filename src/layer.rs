@@ -104,14 +104,18 @@ pub trait ParamUpdate<T, S> {
     /// gradients computed from the changed weights: leave it `false` unless
     /// `update` only reads `param`.
     const KEEPS_PARAMS: bool = false;
+    /// `true` when [`update_lanes`](Self::update_lanes) does better than
+    /// [`update`](Self::update) on each gradient in turn; the kernels on
+    /// x86-64 then hand their rows of gradients to it.
+    const BY_LANES: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
     /// Handles the gradients of a run of parameters: `grads[l]` is that of
     /// `params[l]`, whose storage is `slots[l]`, for each `l` below the
     /// shortest of the three lengths. The default hands them to
     /// [`update`](Self::update) one by one, in order; a sink whose work per
-    /// gradient forms one serial chain (a running sum) may regroup it. The
-    /// kernels on x86-64 hand over their rows of gradients this way.
+    /// gradient forms one serial chain (a running sum) may regroup it, and
+    /// say so with [`BY_LANES`](Self::BY_LANES).
     #[inline(always)]
     fn update_lanes<const L: usize>(&mut self, params: &mut [T], grads: &[T; L], slots: &mut [S])
     where

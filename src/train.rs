@@ -352,6 +352,8 @@ impl<T: Scalar> StoreGradient<T> {
 
 impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
     const KEEPS_PARAMS: bool = true;
+    #[cfg(target_arch = "x86_64")]
+    const BY_LANES: bool = true;
     #[inline(always)]
     fn update(&mut self, _param: &mut T, grad: T, slot: &mut T) {
         *slot = grad;
