@@ -104,6 +104,10 @@ pub trait ParamUpdate<T, S> {
     /// gradients computed from the changed weights: leave it `false` unless
     /// `update` only reads `param`.
     const KEEPS_PARAMS: bool = false;
+    /// `true` when [`update_lanes`](Self::update_lanes) does better than
+    /// [`update`](Self::update) on each gradient in turn; the kernels on
+    /// x86-64 then hand their rows of gradients to it.
+    const BY_LANES: bool = false;
     /// Handles the gradient `grad` of `param`, whose per-parameter storage is `slot`.
     fn update(&mut self, param: &mut T, grad: T, slot: &mut S);
     /// For a sink whose [`update`](Self::update) only stores `grad` in `slot`
@@ -119,6 +123,21 @@ pub trait ParamUpdate<T, S> {
         _slots: &'a mut [[S; OUT]; IN],
     ) -> Option<(&'a mut [[T; OUT]; IN], &'a mut T)> {
         None
+    }
+    /// Handles the gradients of a run of parameters: `grads[l]` is that of
+    /// `params[l]`, whose storage is `slots[l]`, for each `l` below the
+    /// shortest of the three lengths. The default hands them to
+    /// [`update`](Self::update) one by one, in order; a sink whose work per
+    /// gradient forms one serial chain (a running sum) may regroup it, and
+    /// say so with [`BY_LANES`](Self::BY_LANES).
+    #[inline(always)]
+    fn update_lanes<const L: usize>(&mut self, params: &mut [T], grads: &[T; L], slots: &mut [S])
+    where
+        T: Copy,
+    {
+        for ((param, &grad), slot) in params.iter_mut().zip(grads).zip(slots) {
+            self.update(param, grad, slot);
+        }
     }
 }
 
@@ -154,7 +173,8 @@ pub trait Upstream<T, const M: usize, const N: usize> {
     /// Receives columns `k0 .. k0 + kw` of `∂f/∂input` for the first `rows`
     /// rows: column `k0 + kk` is `da[kk]` (so `kw ≤ K`).
     fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]);
-    /// Computes columns `k0 .. k0 + kw` (at most 4) of `∂f/∂input = dZ·Wᵀ`
+    /// Computes columns `k0 .. k0 + kw` of `∂f/∂input = dZ·Wᵀ` (at most 4,
+    /// except all of them at once for a layer of fewer than 4 outputs on x86-64)
     /// for the first `rows` rows, from the layer's `dZ` and weights `W`, and
     /// takes them in without a buffer. Called after every other read of those
     /// input columns, and only when `W` is the one the forward pass used (so
