@@ -532,6 +532,7 @@ impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
 struct Commit<O: Optimizer<T>, T: Scalar>(O::Step);
 
 impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for Commit<O, T> {
+    #[inline(always)]
     fn visit(&mut self, _: TensorId, params: &mut [T], grads: &[T], slots: &mut [O::Slot]) -> Result<(), Error> {
         O::update_tensor(&self.0, params, grads, slots);
         Ok(())
