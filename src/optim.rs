@@ -213,9 +213,26 @@ fn check(name: &'static str, value: impl Scalar, ok: bool) -> Result<(), Error> 
     }
 }
 
+/// `value ≥ 0` and finite, from the bits: a value from `+0` to `MAX` has
+/// bits from those of `+0` to those of `MAX`, and `−0` is the one other. (As
+/// two comparisons, LLVM classified the value in about 20 integer
+/// instructions on the Cortex-M4F, twice a checked step.)
+#[inline(always)]
+fn check_non_negative<T: Scalar>(name: &'static str, value: T) -> Result<(), Error> {
+    let bits = value.to_bits_u64();
+    if bits <= T::MAX.to_bits_u64() || bits == (-T::ZERO).to_bits_u64() {
+        Ok(())
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value: value.to_f64(),
+        })
+    }
+}
+
 fn check_common<T: Scalar>(lr: T, weight_decay: T, clip: Clip<T>) -> Result<(), Error> {
-    check("lr", lr, lr >= T::ZERO)?;
-    check("weight_decay", weight_decay, weight_decay >= T::ZERO)?;
+    check_non_negative("lr", lr)?;
+    check_non_negative("weight_decay", weight_decay)?;
     match clip {
         Clip::None => Ok(()),
         Clip::Value(c) => check("clip value", c, c > T::ZERO),
