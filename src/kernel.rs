@@ -161,14 +161,36 @@ fn affine_block<T: Scalar, const L: usize, const R: usize, const IN: usize, cons
         let bias = b.get(j0 + l).copied().unwrap_or(T::ZERO);
         unrolled!(r < R => { set(&mut acc, r, l, bias); });
     });
-    for (k, w_row) in w.iter().enumerate() {
+    // A function, not a closure: called from five places, a closure may not
+    // be inlined at opt-level "s", and would take the sums into memory.
+    #[inline(always)]
+    fn add_k<T: Scalar, const L: usize, const R: usize, const IN: usize>(
+        acc: &mut [[T; L]; R],
+        x: &[[T; IN]; R],
+        k: usize,
+        w_row: &[T],
+        j0: usize,
+        width: usize,
+    ) {
         unrolled!(r < R => {
             let xk = x.get(r).and_then(|row| row.get(k)).copied().unwrap_or(T::ZERO);
             unrolled!(l < width => {
                 let wv = w_row.get(j0 + l).copied().unwrap_or(T::ZERO);
-                add_product(&mut acc, r, l, xk, wv);
+                add_product(acc, r, l, xk, wv);
             });
         });
+    }
+    // Four steps of `k` a pass, in ascending order (see `row_blocks`).
+    let (w_blocks, w_tail) = w.as_chunks::<4>();
+    for (b, w4) in w_blocks.iter().enumerate() {
+        unrolled!(kk < 4 => {
+            if let Some(w_row) = w4.get(kk) {
+                add_k(&mut acc, x, b * 4 + kk, w_row, j0, width);
+            }
+        });
+    }
+    for (t, w_row) in w_tail.iter().enumerate() {
+        add_k(&mut acc, x, w_blocks.len() * 4 + t, w_row, j0, width);
     }
     unrolled!(r < R => {
         unrolled!(l < width => {
