@@ -213,9 +213,26 @@ fn check(name: &'static str, value: impl Scalar, ok: bool) -> Result<(), Error> 
     }
 }
 
+/// `value ≥ 0` and finite, from the bits: a value from `+0` to `MAX` has
+/// bits from those of `+0` to those of `MAX`, and `−0` is the one other. (As
+/// two comparisons, LLVM classified the value in about 20 integer
+/// instructions on the Cortex-M4F, twice a checked step.)
+#[inline(always)]
+fn check_non_negative<T: Scalar>(name: &'static str, value: T) -> Result<(), Error> {
+    let bits = value.to_bits_u64();
+    if bits <= T::MAX.to_bits_u64() || bits == (-T::ZERO).to_bits_u64() {
+        Ok(())
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value: value.to_f64(),
+        })
+    }
+}
+
 fn check_common<T: Scalar>(lr: T, weight_decay: T, clip: Clip<T>) -> Result<(), Error> {
-    check("lr", lr, lr >= T::ZERO)?;
-    check("weight_decay", weight_decay, weight_decay >= T::ZERO)?;
+    check_non_negative("lr", lr)?;
+    check_non_negative("weight_decay", weight_decay)?;
     match clip {
         Clip::None => Ok(()),
         Clip::Value(c) => check("clip value", c, c > T::ZERO),
@@ -345,15 +362,31 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         (param - step.lr * step.transform.apply(param, grad), ())
     }
 
+    /// Inlined, so a tensor of known length becomes straight-line code; the
+    /// plain rule four parameters at a time, so the loop's own instructions
+    /// are paid once per four (W1's 17 parameters on the Cortex-M4F: 146
+    /// instructions behind calls, per element a 6-instruction loop).
+    #[inline(always)]
     fn update_tensor(step: &SgdStep<T>, params: &mut [T], grads: &[T], _: &mut [()]) {
         if step.transform.identity {
-            for (p, &g) in params.iter_mut().zip(grads) {
-                *p -= step.lr * g;
+            let lr = step.lr;
+            let n = params.len().min(grads.len());
+            let (params, grads) = (params.get_mut(..n).unwrap_or(&mut []), grads.get(..n).unwrap_or(&[]));
+            let (p_blocks, p_tail) = params.as_chunks_mut::<4>();
+            let (g_blocks, g_tail) = grads.as_chunks::<4>();
+            for (p, g) in p_blocks.iter_mut().zip(g_blocks) {
+                let [p0, p1, p2, p3] = p;
+                let [g0, g1, g2, g3] = *g;
+                *p0 -= lr * g0;
+                *p1 -= lr * g1;
+                *p2 -= lr * g2;
+                *p3 -= lr * g3;
+            }
+            for (p, &g) in p_tail.iter_mut().zip(g_tail) {
+                *p -= lr * g;
             }
         } else {
-            for (p, &g) in params.iter_mut().zip(grads) {
-                *p -= step.lr * step.transform.apply(*p, g);
-            }
+            sgd_transformed(step, params, grads);
         }
     }
 
@@ -370,6 +403,15 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
             param: finite((before.param + step.lr * g) * slack())?,
             slot: T::ZERO,
         })
+    }
+}
+
+/// [`Sgd`]'s update of a tensor with clipping or weight decay: a call of its
+/// own, so the inlined plain rule does not carry a copy of it per tensor.
+#[inline(never)]
+fn sgd_transformed<T: Scalar>(step: &SgdStep<T>, params: &mut [T], grads: &[T]) {
+    for (p, &g) in params.iter_mut().zip(grads) {
+        *p -= step.lr * step.transform.apply(*p, g);
     }
 }
 
