@@ -280,21 +280,24 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
             });
         });
     }
-    // Four rows a pass, each added in ascending order: at opt-level "s" LLVM
-    // keeps the loop over rows, whose own instructions cost about as much as
-    // a narrow layer's arithmetic (W1 on the Cortex-M4F: 4 to 5 per row).
-    // Rows by index, not through chunks of the arrays: with chunks, LLVM
-    // recomputed each row's address (at opt-level 3, W2's 16 -> 3 layer: 57
-    // instructions more a step).
+    // Four rows a pass for small blocks, each added in ascending order: at
+    // opt-level "s" LLVM keeps the loop over rows, whose own instructions
+    // cost about as much as a narrow layer's arithmetic (W1 on the
+    // Cortex-M4F: 4 to 5 per row). A block of more than 8 sums keeps one row
+    // a pass: four rows' operands beside 16 sums spilled (the fused W2 step
+    // at "s": 2,800 more). Rows by index, not through chunks of the arrays:
+    // with chunks, LLVM recomputed each row's address (at opt-level 3, W2's
+    // 16 -> 3 layer: 57 instructions more a step).
     let used = if summed { 0 } else { rows.min(M) };
-    for b in 0..used / 4 {
+    let passes = if kw * width <= 8 { used / 4 } else { 0 };
+    for pass in 0..passes {
         unrolled!(r < 4 => {
-            if let (Some(x_row), Some(dz_row)) = (x.get(4 * b + r), dz.get(4 * b + r)) {
+            if let (Some(x_row), Some(dz_row)) = (x.get(4 * pass + r), dz.get(4 * pass + r)) {
                 add_row(&mut acc, x_row, dz_row, k0, kw, j0, width);
             }
         });
     }
-    for i in used / 4 * 4..used {
+    for i in passes * 4..used {
         if let (Some(x_row), Some(dz_row)) = (x.get(i), dz.get(i)) {
             add_row(&mut acc, x_row, dz_row, k0, kw, j0, width);
         }
