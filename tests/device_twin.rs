@@ -12,7 +12,7 @@
 mod runs;
 
 use runs::checksum::{Fnv1a, weights_checksum};
-use runs::{Probe, classifier, sensor, xor};
+use runs::{Probe, classifier, sensor, shapes, xor};
 use tinymlp::Zeroed;
 
 /// Records the loss of every reported epoch.
@@ -226,4 +226,38 @@ fn sensor_run_ends_with_the_newest_samples_of_the_stream_in_its_buffer() {
     let readings: Vec<_> = (0..64 + 239 * 16).map(|_| stream.read()).collect();
     let kept: Vec<_> = device.buffer.oldest_first().copied().collect();
     assert_eq!(kept, readings[readings.len() - 64..]);
+}
+
+/// The shapes run's error over its 32 samples, with the targets computed
+/// here in `f64` from the features (not from the run's table).
+fn shapes_mse(net: &shapes::ShapesNet) -> f64 {
+    let mut total = 0.0;
+    let mut n = 0.0;
+    for xs in &shapes::DATASET.x {
+        for x in xs.as_array() {
+            let [a, b, c, d] = x.map(f64::from);
+            let want = [0.5 + 0.3 * a * b, 0.5 + 0.15 * (c - d), 0.5 + 0.075 * (a + b + c + d)];
+            for (out, want) in net.forward(x).iter().zip(want) {
+                total += (f64::from(*out) - want).powi(2);
+            }
+            n += 1.0;
+        }
+    }
+    total / n
+}
+
+#[test]
+fn shapes_run_learns_its_targets() {
+    // Steps of 8 rows and of 6 (every third), as the firmware takes them.
+    assert_eq!((0..6).map(shapes::rows).collect::<Vec<_>>(), [8, 8, 6, 8, 8, 6]);
+    let mut trainer = Box::new(shapes::ShapesTrainer::ZEROED);
+    let mut losses = Losses::default();
+    shapes::run(&mut trainer, &mut losses).unwrap();
+    let net = trainer.network();
+    let (before, after) = (shapes_mse(&shapes::INITIAL), shapes_mse(net));
+    println!("shapes: dataset MSE {before:.5} -> {after:.5}");
+    assert!(after < 0.25 * before, "{before} -> {after}; losses {:?}", losses.0);
+    assert!((f64::from(shapes::dataset_mse(net)) - after).abs() < 1e-5 * (1.0 + after));
+    assert!(shapes::learned(net));
+    println!("checksum shapes {:#018x}", weights_checksum(net));
 }

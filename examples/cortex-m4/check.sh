@@ -15,7 +15,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools/firmware.sh"
 OPT="${OPT:-s 3}"
-trainers=(train-xor train-classifier train-classifier-fused train-sensor)
+trainers=(train-xor train-classifier train-classifier-fused train-sensor train-shapes)
 logs="$fw_target/check"
 mkdir -p "$logs"
 fw_plugin_build

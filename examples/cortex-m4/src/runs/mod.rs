@@ -16,6 +16,7 @@
 pub mod checksum;
 pub mod classifier;
 pub mod sensor;
+pub mod shapes;
 pub mod xor;
 pub mod xorshift;
 
