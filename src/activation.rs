@@ -72,6 +72,10 @@ pub trait Elementwise: Activation {
     fn times_derivative<T: Scalar>(d: T, a: T) -> T {
         d * Self::derivative(a)
     }
+    /// `true` for [`Relu`] alone, which the Cortex-M4F kernels compute in
+    /// their asm blocks (`kernel::Blocks`): not for other activations to set.
+    #[doc(hidden)]
+    const IS_RELU: bool = false;
 }
 
 macro_rules! elementwise_activation {
@@ -155,6 +159,7 @@ elementwise_activation!(Tanh);
 pub struct Relu;
 
 impl Elementwise for Relu {
+    const IS_RELU: bool = true;
     #[inline(always)]
     fn apply<T: Scalar>(z: T) -> T {
         // One comparison, written so that NaN propagates (`max` would drop

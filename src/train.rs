@@ -386,7 +386,10 @@ impl<T: Scalar> ParamUpdate<T, T> for StoreGradient<T> {
 
 /// A bound on every `|g|` from the sum of all `g²` (in any order); `None` when
 /// that sum is not finite. `g²` rounds to within `(1 ± u)` unless it is below
-/// the smallest normal number, which needs `|g| < ε²`, the added term.
+/// the smallest normal number, which needs `|g| < ε²`, the added term. Adding
+/// non-negative values never gives less than any one of them (rounding is
+/// monotonic), so the sum is at least each rounded `g²` whatever the order
+/// and the number of terms: the slack does not grow with the parameters.
 fn gradient_bound<T: Scalar>(sum_of_squares: T) -> Option<T> {
     if !sum_of_squares.is_finite() {
         return None;

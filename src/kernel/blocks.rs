@@ -226,12 +226,15 @@ macro_rules! relu {
     };
 }
 
-/// Whether `G` is [`Relu`](crate::Relu), which the forward asm blocks apply
-/// themselves; a constant after monomorphisation.
+/// Whether `G` is [`Relu`](crate::Relu) itself, whose `apply` and
+/// `times_derivative` the asm blocks then compute in the registers: a
+/// constant. Not `G::KIND`: `Activation` is not sealed, and another type
+/// could report `ActivationKind::Relu` with other arithmetic. (A `TypeId`
+/// comparison cost W2 two instructions at opt-level "s": not always folded.)
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[inline(always)]
 fn is_relu<G: Elementwise>() -> bool {
-    matches!(G::KIND, crate::ActivationKind::Relu)
+    G::IS_RELU
 }
 
 /// `z[r][j0 + l] = g(z[r][j0 + l])` for `r < R`, `l < C`: the activation of
@@ -1050,7 +1053,7 @@ impl Blocks for f32 {
                     "vstmia {a}, {{s28-s31}}",
                 ),
                 a = inout(reg) a0.as_mut_ptr() => _,
-                stride = const N * 4,
+                stride = const (N * 4) & 0xfff, // `N ≤ 1023` was checked; the mask keeps `addw` encodable
             );
         }
         Some(())

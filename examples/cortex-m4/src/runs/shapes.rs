@@ -1,15 +1,16 @@
-//! A run that takes every block shape the kernels compute their own way on the Cortex-M4F, to pin each to the host's bits.
+//! A run that reaches the block shapes the other runs miss, among those the kernels compute in inline asm on the Cortex-M4F, to pin each to the host's bits.
 //!
-//! The classifier and the sensor runs reach the 4 × 4 blocks; this one
-//! reaches the others: a ReLU layer of 7 outputs (a 4-wide and a 3-wide
-//! forward block, each rectified in the asm), a sigmoid layer of 7 outputs
-//! (the activation applied after the asm's stores), gradients of 3-wide
-//! blocks stored from the asm, `dX` with an odd number of outputs into a
-//! sigmoid layer (the asm's sums, then the derivative in Rust) and into a
-//! ReLU layer (in the asm), and batches of 6 rows, whose last 2 rows take
-//! the one-row forward blocks and the plain loops. It learns a smooth target
-//! (MSE, Adam); the firmware prints the final weights' checksum, which must
-//! equal the host's.
+//! The classifier and the sensor runs reach the 4 × 4 blocks (and the
+//! classifier an odd-width `dX` into a ReLU layer); this one reaches a ReLU
+//! layer of 7 outputs (a 4-wide and a 3-wide forward block, each rectified
+//! in the asm), a sigmoid layer of 7 outputs (the activation applied after
+//! the asm's stores), gradients of 3-wide blocks stored from the asm, `dX`
+//! with an odd number of outputs into a sigmoid layer (the asm's sums, then
+//! the derivative in Rust), `dX` into a ReLU layer of 7 (a 4-wide block with
+//! the derivative in the asm, then the plain loop), and batches of 6 rows,
+//! whose last 2 rows take the one-row forward blocks and the plain loops.
+//! It learns a smooth target (MSE, Adam); the firmware prints the final
+//! weights' checksum, which must equal the host's.
 
 use tinymlp::{Adam, Chain, Dense, Error, Matrix, Mse, Network, Trainer, mlp};
 
