@@ -119,7 +119,7 @@ fn affine_columns<T: Scalar, G: Elementwise, const L: usize, const R: usize, con
 
 /// [`affine`] for `R` rows and the `width` columns from `j0`. Full blocks of
 /// 4 columns go to the element type's [`Blocks`] first (asm for `f32` on
-/// hard-float Arm): 4 rows (a batch) to [`Blocks::affine_4x4`], 1 row
+/// hard-float Arm): 4 rows (a batch) to [`Blocks::affine_4xn`], 1 row
 /// (inference, a batch's tail) to [`Blocks::affine_1x4`].
 #[inline(always)]
 fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const IN: usize, const OUT: usize>(
@@ -132,17 +132,8 @@ fn affine_block<T: Scalar, G: Elementwise, const L: usize, const R: usize, const
 ) {
     if L == 4
         && R == 4
-        && width == 4
         && let (Some(x), Some(z)) = (x.first_chunk::<4>(), z.first_chunk_mut::<4>())
-        && T::affine_4x4::<G, IN, OUT>(x, w, b, z, j0).is_some()
-    {
-        return;
-    }
-    if L == 4
-        && R == 4
-        && width == 3
-        && let (Some(x), Some(z)) = (x.first_chunk::<4>(), z.first_chunk_mut::<4>())
-        && T::affine_4x3::<G, IN, OUT>(x, w, b, z, j0).is_some()
+        && T::affine_4xn::<G, IN, OUT>(x, w, b, z, j0, width).is_some()
     {
         return;
     }
@@ -224,17 +215,8 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
     // from the asm's registers straight into the gradient array.
     if L == 4
         && kw == 4
-        && width == 4
         && let Some((grads, sum_of_squares)) = update.gradient_store(slots)
-        && T::weight_gradient_store_4x4(x, dz, rows, k0, j0, grads, sum_of_squares).is_some()
-    {
-        return;
-    }
-    if L == 4
-        && kw == 4
-        && width == 3
-        && let Some((grads, sum_of_squares)) = update.gradient_store(slots)
-        && T::weight_gradient_store_4x3(x, dz, rows, k0, j0, grads, sum_of_squares).is_some()
+        && T::weight_gradient_store(x, dz, rows, k0, j0, width, grads, sum_of_squares).is_some()
     {
         return;
     }
@@ -610,16 +592,8 @@ fn column_sums_block<T, S, U, const L: usize, const M: usize, const OUT: usize>(
 {
     // The checked step's sink only stores and squares (see `weight_gradient_block`).
     if L == 4
-        && width == 4
         && let Some(([grads], sum_of_squares)) = update.gradient_store::<1, OUT>(core::array::from_mut(slots))
-        && T::column_sums_store_4(dz, rows, j0, grads, sum_of_squares).is_some()
-    {
-        return;
-    }
-    if L == 4
-        && width == 3
-        && let Some(([grads], sum_of_squares)) = update.gradient_store::<1, OUT>(core::array::from_mut(slots))
-        && T::column_sums_store_3(dz, rows, j0, grads, sum_of_squares).is_some()
+        && T::column_sums_store(dz, rows, j0, width, grads, sum_of_squares).is_some()
     {
         return;
     }

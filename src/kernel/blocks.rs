@@ -15,33 +15,21 @@ use crate::Elementwise;
 /// does by default; the caller then runs the plain loop.
 pub trait Blocks: Sized {
     /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
-    /// for `r < 4` and `l < 4`, with `g` the activation `G`; `None` with `z`
-    /// untouched when declined.
+    /// for `r < 4` and `l < width`, with `g` the activation `G`; `None` with
+    /// `z` untouched when declined (as for every width the type has no block for).
     #[inline(always)]
-    fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
+    fn affine_4xn<G: Elementwise, const IN: usize, const OUT: usize>(
         _x: &[[Self; IN]; 4],
         _w: &[[Self; OUT]; IN],
         _b: &[Self; OUT],
         _z: &mut [[Self; OUT]; 4],
         _j0: usize,
+        _width: usize,
     ) -> Option<()> {
         None
     }
 
-    /// [`Blocks::affine_4x4`] for three columns: `z[r][j0 + l]` for `l < 3`
-    /// (an output layer of 3, the tail of a width that is not a multiple of 4).
-    #[inline(always)]
-    fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
-        _x: &[[Self; IN]; 4],
-        _w: &[[Self; OUT]; IN],
-        _b: &[Self; OUT],
-        _z: &mut [[Self; OUT]; 4],
-        _j0: usize,
-    ) -> Option<()> {
-        None
-    }
-
-    /// [`Blocks::affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`.
+    /// [`Blocks::affine_4xn`] for one row and 4 columns: `z[0][j0 + l]` for `l < 4`.
     #[inline(always)]
     fn affine_1x4<G: Elementwise, const IN: usize, const OUT: usize>(
         _x: &[[Self; IN]; 1],
@@ -67,33 +55,19 @@ pub trait Blocks: Sized {
         None
     }
 
-    /// [`Blocks::weight_gradient_4x4`] stored straight into the gradient
-    /// array: `grads[k0 + kk][j0 + l]` takes the sum for `kk < 4`, `l < 4`,
-    /// and `sum_of_squares` adds each sum's square, in the order `kk`, then
-    /// `l` (what a `ParamUpdate::gradient_store` sink does per element).
+    /// [`Blocks::weight_gradient_4x4`] for `l < width`, stored straight into
+    /// the gradient array: `grads[k0 + kk][j0 + l]` takes the sum, and
+    /// `sum_of_squares` adds each sum's square, in the order `kk`, then `l`
+    /// (what a `ParamUpdate::gradient_store` sink does per element).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn weight_gradient_store_4x4<const M: usize, const IN: usize, const OUT: usize>(
+    fn weight_gradient_store<const M: usize, const IN: usize, const OUT: usize>(
         _x: &[[Self; IN]; M],
         _dz: &[[Self; OUT]; M],
         _rows: usize,
         _k0: usize,
         _j0: usize,
-        _grads: &mut [[Self; OUT]; IN],
-        _sum_of_squares: &mut Self,
-    ) -> Option<()> {
-        None
-    }
-
-    /// [`Blocks::weight_gradient_store_4x4`] for three columns: `l < 3`.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn weight_gradient_store_4x3<const M: usize, const IN: usize, const OUT: usize>(
-        _x: &[[Self; IN]; M],
-        _dz: &[[Self; OUT]; M],
-        _rows: usize,
-        _k0: usize,
-        _j0: usize,
+        _width: usize,
         _grads: &mut [[Self; OUT]; IN],
         _sum_of_squares: &mut Self,
     ) -> Option<()> {
@@ -101,25 +75,14 @@ pub trait Blocks: Sized {
     }
 
     /// `grads[j0 + l] = Σᵣ dz[r][j0 + l]` (ascending `r`, first `rows` rows,
-    /// from `+0.0`) for `l < 4`, a block of the bias gradient, with each
+    /// from `+0.0`) for `l < width`, a block of the bias gradient, with each
     /// sum's square added to `sum_of_squares` in ascending `l`.
     #[inline(always)]
-    fn column_sums_store_4<const M: usize, const OUT: usize>(
+    fn column_sums_store<const M: usize, const OUT: usize>(
         _dz: &[[Self; OUT]; M],
         _rows: usize,
         _j0: usize,
-        _grads: &mut [Self; OUT],
-        _sum_of_squares: &mut Self,
-    ) -> Option<()> {
-        None
-    }
-
-    /// [`Blocks::column_sums_store_4`] for three columns: `l < 3`.
-    #[inline(always)]
-    fn column_sums_store_3<const M: usize, const OUT: usize>(
-        _dz: &[[Self; OUT]; M],
-        _rows: usize,
-        _j0: usize,
+        _width: usize,
         _grads: &mut [Self; OUT],
         _sum_of_squares: &mut Self,
     ) -> Option<()> {
@@ -256,13 +219,13 @@ fn apply_in_place<G: Elementwise, const C: usize, const OUT: usize, const R: usi
     });
 }
 
-/// The operands of a `dW` asm block for rows `k0..k0 + 4` and columns
-/// `j0..j0 + 4`: pointers to `x[0][k0]` and `dz[0][j0]` (from the whole
+/// The operands of a `dW` asm block for rows `k0..k0 + 4` and the `C`
+/// columns from `j0`: pointers to `x[0][k0]` and `dz[0][j0]` (from the whole
 /// arrays, whose every row the asm reads) and the row count, clamped to `M`;
 /// `None` unless both blocks lie inside their rows and `rows ≥ 1`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[inline(always)]
-fn weight_gradient_operands<'a, const M: usize, const IN: usize, const OUT: usize>(
+fn weight_gradient_operands<'a, const C: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &'a [[f32; IN]; M],
     dz: &'a [[f32; OUT]; M],
     rows: usize,
@@ -271,11 +234,36 @@ fn weight_gradient_operands<'a, const M: usize, const IN: usize, const OUT: usiz
 ) -> Option<(&'a [f32], &'a [f32], usize)> {
     let rows = rows.min(M);
     x.first()?.get(k0..)?.first_chunk::<4>()?;
-    dz.first()?.get(j0..)?.first_chunk::<4>()?;
+    dz.first()?.get(j0..)?.first_chunk::<C>()?;
     if rows == 0 {
         return None;
     }
     Some((x.as_flattened().get(k0..)?, dz.as_flattened().get(j0..)?, rows))
+}
+
+/// The operands of a bias-gradient asm block for the `C` columns from
+/// `j0`: a pointer to `dz[0][j0]` (from the whole array, whose every row the
+/// asm reads), the `C` gradients `grads[j0..j0 + C]` and the row count,
+/// clamped to `M`; `None` unless the columns lie inside the rows and
+/// `rows ≥ 1`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn column_sums_operands<'a, const C: usize, const M: usize, const OUT: usize>(
+    dz: &'a [[f32; OUT]; M],
+    rows: usize,
+    j0: usize,
+    grads: &'a mut [f32; OUT],
+) -> Option<(&'a [f32], &'a mut [f32; C], usize)> {
+    let rows = rows.min(M);
+    dz.first()?.get(j0..)?.first_chunk::<C>()?;
+    if rows == 0 {
+        return None;
+    }
+    Some((
+        dz.as_flattened().get(j0..)?,
+        grads.get_mut(j0..)?.first_chunk_mut::<C>()?,
+        rows,
+    ))
 }
 
 /// The asm of a 4 × 4 `dW` block: sums `s(16 + 4kk + l) = Σᵣ x[r][k0 + kk]·
@@ -421,209 +409,61 @@ macro_rules! times_relu_derivative {
 
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
-    /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
-    /// for a 4 × 4 block of `Z = g(X·W + b)`, in the FPU's registers
-    /// throughout; `None` (and `z` untouched) unless `IN` is even (see
-    /// `forward_block_operands`) and the block's columns lie inside `W` and `z`.
-    ///
-    /// Two steps of `k` per pass: each row of `x` gives its next two elements to
-    /// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
-    /// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
-    /// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
-    /// compiled loop takes 29 per step. Each accumulator starts at the bias and
-    /// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
-    /// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
-    /// straight into `z`, one `vstmia` per row: `asm!` cannot hand `s` registers
-    /// to Rust on this target (rustc does not see the `vfp2` feature the `sreg`
-    /// class asks for), and `z` needs no stack block, unlike the backward blocks'
-    /// sums. ReLU is applied in the registers before the stores ([`relu!`]: 4
-    /// instructions a value, where loading, rectifying and storing it again in
-    /// Rust took 6.6); any other activation is applied to `z` in place.
-    #[allow(unsafe_code)]
+    /// The 4 × 4 and 4 × 3 blocks: [`affine_4x4`], [`affine_4x3`].
     #[inline(always)]
-    fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
+    fn affine_4xn<G: Elementwise, const IN: usize, const OUT: usize>(
         x: &[[f32; IN]; 4],
         w: &[[f32; OUT]; IN],
         b: &[f32; OUT],
         z: &mut [[f32; OUT]; 4],
         j0: usize,
+        width: usize,
     ) -> Option<()> {
-        let (w0, bias) = forward_block_operands::<4, IN, OUT>(w, b, j0)?;
-        z.first()?.get(j0..)?.first_chunk::<4>()?;
-        let z0 = z.as_flattened_mut().get_mut(j0..)?;
-        let [x0, x1, x2, x3] = x;
-        // SAFETY: `bias` is the four floats `b[j0..j0 + 4]`, read four times.
-        // `IN ≥ 2` is even, so the loop runs `IN / 2 ≥ 1` times; each row
-        // pointer of `x` advances by 8 bytes per pass and so reads exactly the
-        // `IN` elements of its row. `w0` starts at `w[0][j0]` with
-        // `j0 + 4 ≤ OUT`; pass `p` reads the four floats at `w[2p][j0]` and
-        // `w[2p + 1][j0]` (the pointer moves one row, `OUT` elements, after each
-        // load), the last of them `w[IN - 1][j0..j0 + 4]`. `z0` starts at
-        // `z[0][j0]`, and the four `vstmia` write the four floats at
-        // `z[r][j0]` for `r < 4` (one row, `OUT` elements, apart), the last of
-        // them `z[3][j0..j0 + 4]`. All are inside the arrays, which the
-        // references keep alive, with `z` borrowed mutably and so aliased by
-        // none of the others. The last additions point at most one row past the
-        // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
-        // uses only its operand registers and `s0`–`s31`, all declared
-        // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
-        // must), and changes the condition flags (`subs`, `vmrs`), which are
-        // not declared preserved; it does not touch the stack. Every hard-float
-        // Arm core has `vldm`, `vstm`, `vmla.f32`, `vcmp.f32` and `vmrs`.
-        macro_rules! block {
-            ($epilogue:expr) => {
-                unsafe {
-                    core::arch::asm!(
-                        "vldmia {b}, {{s16-s19}}",
-                        "vldmia {b}, {{s20-s23}}",
-                        "vldmia {b}, {{s24-s27}}",
-                        "vldmia {b}, {{s28-s31}}",
-                        "movw {b}, #{n}",
-                        "2:",
-                        "vldmia {x0}!, {{s0-s1}}",
-                        "vldmia {x1}!, {{s2-s3}}",
-                        "vldmia {x2}!, {{s4-s5}}",
-                        "vldmia {x3}!, {{s6-s7}}",
-                        "vldmia {w}, {{s8-s11}}",
-                        "add {w}, {ws}",
-                        "vldmia {w}, {{s12-s15}}",
-                        "add {w}, {ws}",
-                        // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
-                        outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
-                        // k odd, after k even in every accumulator
-                        outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
-                        "subs {b}, #1",
-                        "bne 2b",
-                        $epilogue,
-                        "vstmia {z}, {{s16-s19}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s20-s23}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s24-s27}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s28-s31}}",
-                        b = inout(reg) bias.as_ptr() => _,
-                        n = const (IN / 2) & 0xffff,
-                        x0 = inout(reg) x0.as_ptr() => _,
-                        x1 = inout(reg) x1.as_ptr() => _,
-                        x2 = inout(reg) x2.as_ptr() => _,
-                        x3 = inout(reg) x3.as_ptr() => _,
-                        w = inout(reg) w0.as_ptr() => _,
-                        ws = in(reg) OUT * 4,
-                        z = inout(reg) z0.as_mut_ptr() => _,
-                        out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                        out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                        out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                        out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                        out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                        out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                        out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                        out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                        options(nostack),
-                    );
-                }
-            };
+        match width {
+            4 => affine_4x4::<G, IN, OUT>(x, w, b, z, j0),
+            3 => affine_4x3::<G, IN, OUT>(x, w, b, z, j0),
+            _ => None,
         }
-        if is_relu::<G>() {
-            // The loop leaves `{b}` at 0: `s0 = +0.0`, what `relu!` selects.
-            block!(concat!(
-                "vmov s0, {b}\n",
-                relu!("s0"; "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"),
-                relu!("s0"; "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"),
-            ));
-        } else {
-            block!("");
-            apply_in_place::<G, 4, OUT, 4>(z, j0);
-        }
-        Some(())
     }
 
-    /// [`Blocks::affine_4x4`] for three columns, with the sums in
-    /// `outer_product_4x3!`'s layout: 34 instructions per two steps of `k`,
-    /// where the compiled loop takes 24 per step. Same operands, bounds and
-    /// order of sums as `affine_4x4`, with 3 for 4 columns.
-    #[allow(unsafe_code)]
+    /// The 4 × 4 and 4 × 3 blocks: [`weight_gradient_store_4x4`],
+    /// [`weight_gradient_store_4x3`].
     #[inline(always)]
-    fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
-        x: &[[f32; IN]; 4],
-        w: &[[f32; OUT]; IN],
-        b: &[f32; OUT],
-        z: &mut [[f32; OUT]; 4],
+    fn weight_gradient_store<const M: usize, const IN: usize, const OUT: usize>(
+        x: &[[f32; IN]; M],
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        k0: usize,
         j0: usize,
+        width: usize,
+        grads: &mut [[f32; OUT]; IN],
+        sum_of_squares: &mut f32,
     ) -> Option<()> {
-        let (w0, bias) = forward_block_operands::<3, IN, OUT>(w, b, j0)?;
-        z.first()?.get(j0..)?.first_chunk::<3>()?;
-        let z0 = z.as_flattened_mut().get_mut(j0..)?;
-        let [x0, x1, x2, x3] = x;
-        // SAFETY: as for `affine_4x4`, with `j0 + 3 ≤ OUT` and three floats
-        // (not four) read from `bias` and each row `w[k][j0..]` and written
-        // to each row `z[r][j0..]`.
-        macro_rules! block {
-            ($epilogue:expr) => {
-                unsafe {
-                    core::arch::asm!(
-                        "vldmia {b}, {{s16-s18}}",
-                        "vldmia {b}, {{s20-s22}}",
-                        "vldmia {b}, {{s24-s26}}",
-                        "vldmia {b}, {{s28-s30}}",
-                        "movw {b}, #{n}",
-                        "2:",
-                        "vldmia {x0}!, {{s0-s1}}",
-                        "vldmia {x1}!, {{s2-s3}}",
-                        "vldmia {x2}!, {{s4-s5}}",
-                        "vldmia {x3}!, {{s6-s7}}",
-                        "vldmia {w}, {{s8-s10}}",
-                        "add {w}, {ws}",
-                        "vldmia {w}, {{s12-s14}}",
-                        "add {w}, {ws}",
-                        outer_product_4x3!("s0", "s2", "s4", "s6"; "s8", "s9", "s10"),
-                        outer_product_4x3!("s1", "s3", "s5", "s7"; "s12", "s13", "s14"),
-                        "subs {b}, #1",
-                        "bne 2b",
-                        $epilogue,
-                        "vstmia {z}, {{s16-s18}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s20-s22}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s24-s26}}",
-                        "add {z}, {ws}",
-                        "vstmia {z}, {{s28-s30}}",
-                        b = inout(reg) bias.as_ptr() => _,
-                        n = const (IN / 2) & 0xffff,
-                        x0 = inout(reg) x0.as_ptr() => _,
-                        x1 = inout(reg) x1.as_ptr() => _,
-                        x2 = inout(reg) x2.as_ptr() => _,
-                        x3 = inout(reg) x3.as_ptr() => _,
-                        w = inout(reg) w0.as_ptr() => _,
-                        ws = in(reg) OUT * 4,
-                        z = inout(reg) z0.as_mut_ptr() => _,
-                        out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                        out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                        out("s8") _, out("s9") _, out("s10") _,
-                        out("s12") _, out("s13") _, out("s14") _,
-                        out("s16") _, out("s17") _, out("s18") _,
-                        out("s20") _, out("s21") _, out("s22") _,
-                        out("s24") _, out("s25") _, out("s26") _,
-                        out("s28") _, out("s29") _, out("s30") _,
-                        options(nostack),
-                    );
-                }
-            };
+        match width {
+            4 => weight_gradient_store_4x4(x, dz, rows, k0, j0, grads, sum_of_squares),
+            3 => weight_gradient_store_4x3(x, dz, rows, k0, j0, grads, sum_of_squares),
+            _ => None,
         }
-        if is_relu::<G>() {
-            block!(concat!(
-                "vmov s0, {b}\n",
-                relu!("s0"; "s16", "s17", "s18", "s20", "s21", "s22"),
-                relu!("s0"; "s24", "s25", "s26", "s28", "s29", "s30"),
-            ));
-        } else {
-            block!("");
-            apply_in_place::<G, 3, OUT, 4>(z, j0);
-        }
-        Some(())
     }
 
-    /// [`Blocks::affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`, with the
+    /// The 4- and 3-column blocks: [`column_sums_store_4`], [`column_sums_store_3`].
+    #[inline(always)]
+    fn column_sums_store<const M: usize, const OUT: usize>(
+        dz: &[[f32; OUT]; M],
+        rows: usize,
+        j0: usize,
+        width: usize,
+        grads: &mut [f32; OUT],
+        sum_of_squares: &mut f32,
+    ) -> Option<()> {
+        match width {
+            4 => column_sums_store_4(dz, rows, j0, grads, sum_of_squares),
+            3 => column_sums_store_3(dz, rows, j0, grads, sum_of_squares),
+            _ => None,
+        }
+    }
+
+    /// [`affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`, with the
     /// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
     /// (the compiled loop: 13 per step).
     #[allow(unsafe_code)]
@@ -708,7 +548,7 @@ impl Blocks for f32 {
         k0: usize,
         j0: usize,
     ) -> Option<[[f32; 4]; 4]> {
-        let (x0, dz0, rows) = weight_gradient_operands(x, dz, rows, k0, j0)?;
+        let (x0, dz0, rows) = weight_gradient_operands::<4, M, IN, OUT>(x, dz, rows, k0, j0)?;
         let mut out = core::mem::MaybeUninit::<[[f32; 4]; 4]>::uninit();
         // SAFETY: the loop reads what `weight_gradient_operands` checked (see
         // there). `vstmia` writes all 64 bytes of `out`, which is therefore
@@ -724,252 +564,6 @@ impl Blocks for f32 {
             );
             Some(out.assume_init())
         }
-    }
-
-    /// [`Blocks::weight_gradient_4x4`] with its epilogue in the asm: four
-    /// `vstmia` write the sums into the gradient rows, and 16 `vmla.f32` add
-    /// their squares to `sum_of_squares` in the order `kk`, then `l`, which
-    /// is the order the per-element sink adds them in: 25 instructions, where
-    /// the sums' trip through a stack block and the sink took 55.
-    #[allow(unsafe_code)]
-    #[inline(always)]
-    fn weight_gradient_store_4x4<const M: usize, const IN: usize, const OUT: usize>(
-        x: &[[f32; IN]; M],
-        dz: &[[f32; OUT]; M],
-        rows: usize,
-        k0: usize,
-        j0: usize,
-        grads: &mut [[f32; OUT]; IN],
-        sum_of_squares: &mut f32,
-    ) -> Option<()> {
-        let (x0, dz0, rows) = weight_gradient_operands(x, dz, rows, k0, j0)?;
-        grads.get(k0..)?.first_chunk::<4>()?; // rows k0..k0 + 4 exist; columns: checked on dz
-        let g0 = grads.as_flattened_mut().get_mut(k0 * OUT + j0..)?;
-        // SAFETY: the loop reads what `weight_gradient_operands` checked (see
-        // there). `g0` starts at `grads[k0][j0]` with `k0 + 4 ≤ IN` and
-        // `j0 + 4 ≤ OUT` (checked on `dz`'s rows, which have `OUT` elements
-        // too); the four `vstmia` write the four floats at `grads[k0 + kk][j0]`
-        // for `kk < 4` (one row, `OUT` elements, apart: the stride of `dz`),
-        // inside the array, which is borrowed mutably and so aliased by none
-        // of the others; the last addition points at `grads[k0 + 3][j0]`.
-        // `sum_of_squares` is one float, read and written through its unique
-        // reference. Registers, flags and the stack as in `input_gradient_4x4`.
-        unsafe {
-            weight_gradient_loop!(
-                x0,
-                dz0,
-                rows,
-                concat!(
-                    "vstmia {g}, {{s16-s19}}\n",
-                    "add {g}, {ds}\n",
-                    "vstmia {g}, {{s20-s23}}\n",
-                    "add {g}, {ds}\n",
-                    "vstmia {g}, {{s24-s27}}\n",
-                    "add {g}, {ds}\n",
-                    "vstmia {g}, {{s28-s31}}\n",
-                    "vldr s0, [{sum}]\n",
-                    "vmla.f32 s0, s16, s16\n", "vmla.f32 s0, s17, s17\n",
-                    "vmla.f32 s0, s18, s18\n", "vmla.f32 s0, s19, s19\n",
-                    "vmla.f32 s0, s20, s20\n", "vmla.f32 s0, s21, s21\n",
-                    "vmla.f32 s0, s22, s22\n", "vmla.f32 s0, s23, s23\n",
-                    "vmla.f32 s0, s24, s24\n", "vmla.f32 s0, s25, s25\n",
-                    "vmla.f32 s0, s26, s26\n", "vmla.f32 s0, s27, s27\n",
-                    "vmla.f32 s0, s28, s28\n", "vmla.f32 s0, s29, s29\n",
-                    "vmla.f32 s0, s30, s30\n", "vmla.f32 s0, s31, s31\n",
-                    "vstr s0, [{sum}]",
-                ),
-                g = inout(reg) g0.as_mut_ptr() => _,
-                sum = in(reg) core::ptr::from_mut(sum_of_squares),
-            );
-        }
-        Some(())
-    }
-
-    /// [`Blocks::weight_gradient_store_4x4`] for three columns: per row one
-    /// `vldmia` of four `x` and one of three `dz`, 12 multiply-accumulates
-    /// and 4 of addresses and loop (18, where the compiled loop takes 24); then
-    /// three floats stored per gradient row and 12 squares added, in the
-    /// order `kk`, then `l`.
-    #[allow(unsafe_code)]
-    #[inline(always)]
-    fn weight_gradient_store_4x3<const M: usize, const IN: usize, const OUT: usize>(
-        x: &[[f32; IN]; M],
-        dz: &[[f32; OUT]; M],
-        rows: usize,
-        k0: usize,
-        j0: usize,
-        grads: &mut [[f32; OUT]; IN],
-        sum_of_squares: &mut f32,
-    ) -> Option<()> {
-        let rows = rows.min(M);
-        x.first()?.get(k0..)?.first_chunk::<4>()?;
-        dz.first()?.get(j0..)?.first_chunk::<3>()?;
-        grads.get(k0..)?.first_chunk::<4>()?;
-        if rows == 0 {
-            return None;
-        }
-        let x0 = x.as_flattened().get(k0..)?;
-        let dz0 = dz.as_flattened().get(j0..)?;
-        let g0 = grads.as_flattened_mut().get_mut(k0 * OUT + j0..)?;
-        // SAFETY: as for `weight_gradient_store_4x4` (`weight_gradient_loop!`),
-        // with `j0 + 3 ≤ OUT` and three floats (not four) read from each row
-        // `dz[r][j0..]` and written to each row `grads[k0 + kk][j0..]`.
-        unsafe {
-            core::arch::asm!(
-                "vldmia {zeros}, {{s16-s31}}",
-                "2:",
-                "vldmia {x}, {{s0-s3}}",
-                "vldmia {d}, {{s4-s6}}",
-                "add {x}, {xs}",
-                "add {d}, {ds}",
-                outer_product_4x3!("s0", "s1", "s2", "s3"; "s4", "s5", "s6"),
-                "subs {n}, #1",
-                "bne 2b",
-                "vstmia {g}, {{s16-s18}}",
-                "add {g}, {ds}",
-                "vstmia {g}, {{s20-s22}}",
-                "add {g}, {ds}",
-                "vstmia {g}, {{s24-s26}}",
-                "add {g}, {ds}",
-                "vstmia {g}, {{s28-s30}}",
-                "vldr s0, [{sum}]",
-                "vmla.f32 s0, s16, s16", "vmla.f32 s0, s17, s17", "vmla.f32 s0, s18, s18",
-                "vmla.f32 s0, s20, s20", "vmla.f32 s0, s21, s21", "vmla.f32 s0, s22, s22",
-                "vmla.f32 s0, s24, s24", "vmla.f32 s0, s25, s25", "vmla.f32 s0, s26, s26",
-                "vmla.f32 s0, s28, s28", "vmla.f32 s0, s29, s29", "vmla.f32 s0, s30, s30",
-                "vstr s0, [{sum}]",
-                zeros = in(reg) ZEROS.as_ptr(),
-                n = inout(reg) rows => _,
-                x = inout(reg) x0.as_ptr() => _,
-                d = inout(reg) dz0.as_ptr() => _,
-                xs = in(reg) IN * 4,
-                ds = in(reg) OUT * 4,
-                g = inout(reg) g0.as_mut_ptr() => _,
-                sum = in(reg) core::ptr::from_mut(sum_of_squares),
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s4") _, out("s5") _, out("s6") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                options(nostack),
-            );
-        }
-        Some(())
-    }
-
-    /// [`Blocks::column_sums_store_4`] in the asm: a row is one `vldmia`, four
-    /// `vadd.f32` and three of address and loop (8, where the compiled loop
-    /// takes 12); the sums are stored with one `vstmia`.
-    #[allow(unsafe_code)]
-    #[inline(always)]
-    fn column_sums_store_4<const M: usize, const OUT: usize>(
-        dz: &[[f32; OUT]; M],
-        rows: usize,
-        j0: usize,
-        grads: &mut [f32; OUT],
-        sum_of_squares: &mut f32,
-    ) -> Option<()> {
-        let rows = rows.min(M);
-        dz.first()?.get(j0..)?.first_chunk::<4>()?;
-        let g0 = grads.get_mut(j0..)?.first_chunk_mut::<4>()?;
-        if rows == 0 {
-            return None;
-        }
-        let dz0 = dz.as_flattened().get(j0..)?;
-        // SAFETY: `dz0` starts at `dz[0][j0]` with `j0 + 4 ≤ OUT`; the loop
-        // runs `rows` times (1 ≤ rows ≤ M) and pass `r` reads the four floats
-        // `dz[r][j0..j0 + 4]`, `OUT·r` elements on, inside the array, which the
-        // reference keeps alive and unaliased by writes; the last addition
-        // points at most one row past the end and is never dereferenced. `g0`
-        // is the four floats `grads[j0..j0 + 4]`, written by one `vstmia`
-        // through their unique reference, and `sum_of_squares` one float, read
-        // and written through its own. `ZEROS` is 16 readable floats. The asm
-        // uses only its operand registers and `s0`–`s3`, `s16`–`s19`, declared
-        // clobbered, and the condition flags; it does not touch the stack.
-        unsafe {
-            core::arch::asm!(
-                "vldmia {zeros}, {{s16-s19}}",
-                "2:",
-                "vldmia {d}, {{s0-s3}}",
-                "add {d}, {ds}",
-                "vadd.f32 s16, s16, s0",
-                "vadd.f32 s17, s17, s1",
-                "vadd.f32 s18, s18, s2",
-                "vadd.f32 s19, s19, s3",
-                "subs {n}, #1",
-                "bne 2b",
-                "vstmia {g}, {{s16-s19}}",
-                "vldr s0, [{sum}]",
-                "vmla.f32 s0, s16, s16",
-                "vmla.f32 s0, s17, s17",
-                "vmla.f32 s0, s18, s18",
-                "vmla.f32 s0, s19, s19",
-                "vstr s0, [{sum}]",
-                zeros = in(reg) ZEROS.as_ptr(),
-                n = inout(reg) rows => _,
-                d = inout(reg) dz0.as_ptr() => _,
-                ds = in(reg) OUT * 4,
-                g = in(reg) g0.as_mut_ptr(),
-                sum = in(reg) core::ptr::from_mut(sum_of_squares),
-                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                options(nostack),
-            );
-        }
-        Some(())
-    }
-
-    /// [`Blocks::column_sums_store_4`] for three columns (7 instructions a
-    /// row, the compiled loop 11).
-    #[allow(unsafe_code)]
-    #[inline(always)]
-    fn column_sums_store_3<const M: usize, const OUT: usize>(
-        dz: &[[f32; OUT]; M],
-        rows: usize,
-        j0: usize,
-        grads: &mut [f32; OUT],
-        sum_of_squares: &mut f32,
-    ) -> Option<()> {
-        let rows = rows.min(M);
-        dz.first()?.get(j0..)?.first_chunk::<3>()?;
-        let g0 = grads.get_mut(j0..)?.first_chunk_mut::<3>()?;
-        if rows == 0 {
-            return None;
-        }
-        let dz0 = dz.as_flattened().get(j0..)?;
-        // SAFETY: as for `column_sums_store_4`, with `j0 + 3 ≤ OUT` and three
-        // floats (not four) read from each row `dz[r][j0..]` and written to
-        // `grads[j0..]`.
-        unsafe {
-            core::arch::asm!(
-                "vldmia {zeros}, {{s16-s18}}",
-                "2:",
-                "vldmia {d}, {{s0-s2}}",
-                "add {d}, {ds}",
-                "vadd.f32 s16, s16, s0",
-                "vadd.f32 s17, s17, s1",
-                "vadd.f32 s18, s18, s2",
-                "subs {n}, #1",
-                "bne 2b",
-                "vstmia {g}, {{s16-s18}}",
-                "vldr s0, [{sum}]",
-                "vmla.f32 s0, s16, s16",
-                "vmla.f32 s0, s17, s17",
-                "vmla.f32 s0, s18, s18",
-                "vstr s0, [{sum}]",
-                zeros = in(reg) ZEROS.as_ptr(),
-                n = inout(reg) rows => _,
-                d = inout(reg) dz0.as_ptr() => _,
-                ds = in(reg) OUT * 4,
-                g = in(reg) g0.as_mut_ptr(),
-                sum = in(reg) core::ptr::from_mut(sum_of_squares),
-                out("s0") _, out("s1") _, out("s2") _,
-                out("s16") _, out("s17") _, out("s18") _,
-                options(nostack),
-            );
-        }
-        Some(())
     }
 
     /// `out[r][kk] = Σⱼ dz[r][j]·w[kk][j]` (ascending `j`) for a 4 × 4 block of
@@ -1058,4 +652,440 @@ impl Blocks for f32 {
         }
         Some(())
     }
+}
+
+/// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
+/// for a 4 × 4 block of `Z = g(X·W + b)`, in the FPU's registers
+/// throughout; `None` (and `z` untouched) unless `IN` is even (see
+/// `forward_block_operands`) and the block's columns lie inside `W` and `z`.
+///
+/// Two steps of `k` per pass: each row of `x` gives its next two elements to
+/// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
+/// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
+/// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
+/// compiled loop takes 29 per step. Each accumulator starts at the bias and
+/// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
+/// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
+/// straight into `z`, one `vstmia` per row: `asm!` cannot hand `s` registers
+/// to Rust on this target (rustc does not see the `vfp2` feature the `sreg`
+/// class asks for), and `z` needs no stack block, unlike the backward blocks'
+/// sums. ReLU is applied in the registers before the stores ([`relu!`]: 4
+/// instructions a value, where loading, rectifying and storing it again in
+/// Rust took 6.6); any other activation is applied to `z` in place.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
+    x: &[[f32; IN]; 4],
+    w: &[[f32; OUT]; IN],
+    b: &[f32; OUT],
+    z: &mut [[f32; OUT]; 4],
+    j0: usize,
+) -> Option<()> {
+    let (w0, bias) = forward_block_operands::<4, IN, OUT>(w, b, j0)?;
+    z.first()?.get(j0..)?.first_chunk::<4>()?;
+    let z0 = z.as_flattened_mut().get_mut(j0..)?;
+    let [x0, x1, x2, x3] = x;
+    // SAFETY: `bias` is the four floats `b[j0..j0 + 4]`, read four times.
+    // `IN ≥ 2` is even, so the loop runs `IN / 2 ≥ 1` times; each row
+    // pointer of `x` advances by 8 bytes per pass and so reads exactly the
+    // `IN` elements of its row. `w0` starts at `w[0][j0]` with
+    // `j0 + 4 ≤ OUT`; pass `p` reads the four floats at `w[2p][j0]` and
+    // `w[2p + 1][j0]` (the pointer moves one row, `OUT` elements, after each
+    // load), the last of them `w[IN - 1][j0..j0 + 4]`. `z0` starts at
+    // `z[0][j0]`, and the four `vstmia` write the four floats at
+    // `z[r][j0]` for `r < 4` (one row, `OUT` elements, apart), the last of
+    // them `z[3][j0..j0 + 4]`. All are inside the arrays, which the
+    // references keep alive, with `z` borrowed mutably and so aliased by
+    // none of the others. The last additions point at most one row past the
+    // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
+    // uses only its operand registers and `s0`–`s31`, all declared
+    // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
+    // must), and changes the condition flags (`subs`, `vmrs`), which are
+    // not declared preserved; it does not touch the stack. Every hard-float
+    // Arm core has `vldm`, `vstm`, `vmla.f32`, `vcmp.f32` and `vmrs`.
+    macro_rules! block {
+        ($epilogue:expr) => {
+            unsafe {
+                core::arch::asm!(
+                    "vldmia {b}, {{s16-s19}}",
+                    "vldmia {b}, {{s20-s23}}",
+                    "vldmia {b}, {{s24-s27}}",
+                    "vldmia {b}, {{s28-s31}}",
+                    "movw {b}, #{n}",
+                    "2:",
+                    "vldmia {x0}!, {{s0-s1}}",
+                    "vldmia {x1}!, {{s2-s3}}",
+                    "vldmia {x2}!, {{s4-s5}}",
+                    "vldmia {x3}!, {{s6-s7}}",
+                    "vldmia {w}, {{s8-s11}}",
+                    "add {w}, {ws}",
+                    "vldmia {w}, {{s12-s15}}",
+                    "add {w}, {ws}",
+                    // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
+                    outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
+                    // k odd, after k even in every accumulator
+                    outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
+                    "subs {b}, #1",
+                    "bne 2b",
+                    $epilogue,
+                    "vstmia {z}, {{s16-s19}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s20-s23}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s24-s27}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s28-s31}}",
+                    b = inout(reg) bias.as_ptr() => _,
+                    n = const (IN / 2) & 0xffff,
+                    x0 = inout(reg) x0.as_ptr() => _,
+                    x1 = inout(reg) x1.as_ptr() => _,
+                    x2 = inout(reg) x2.as_ptr() => _,
+                    x3 = inout(reg) x3.as_ptr() => _,
+                    w = inout(reg) w0.as_ptr() => _,
+                    ws = in(reg) OUT * 4,
+                    z = inout(reg) z0.as_mut_ptr() => _,
+                    out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                    out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                    out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                    out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                    out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                    out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                    out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                    out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                    options(nostack),
+                );
+            }
+        };
+    }
+    if is_relu::<G>() {
+        // The loop leaves `{b}` at 0: `s0 = +0.0`, what `relu!` selects.
+        block!(concat!(
+            "vmov s0, {b}\n",
+            relu!("s0"; "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"),
+            relu!("s0"; "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"),
+        ));
+    } else {
+        block!("");
+        apply_in_place::<G, 4, OUT, 4>(z, j0);
+    }
+    Some(())
+}
+
+/// [`affine_4x4`] for three columns, with the sums in
+/// `outer_product_4x3!`'s layout: 34 instructions per two steps of `k`,
+/// where the compiled loop takes 24 per step. Same operands, bounds and
+/// order of sums as `affine_4x4`, with 3 for 4 columns.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
+    x: &[[f32; IN]; 4],
+    w: &[[f32; OUT]; IN],
+    b: &[f32; OUT],
+    z: &mut [[f32; OUT]; 4],
+    j0: usize,
+) -> Option<()> {
+    let (w0, bias) = forward_block_operands::<3, IN, OUT>(w, b, j0)?;
+    z.first()?.get(j0..)?.first_chunk::<3>()?;
+    let z0 = z.as_flattened_mut().get_mut(j0..)?;
+    let [x0, x1, x2, x3] = x;
+    // SAFETY: as for `affine_4x4`, with `j0 + 3 ≤ OUT` and three floats
+    // (not four) read from `bias` and each row `w[k][j0..]` and written
+    // to each row `z[r][j0..]`.
+    macro_rules! block {
+        ($epilogue:expr) => {
+            unsafe {
+                core::arch::asm!(
+                    "vldmia {b}, {{s16-s18}}",
+                    "vldmia {b}, {{s20-s22}}",
+                    "vldmia {b}, {{s24-s26}}",
+                    "vldmia {b}, {{s28-s30}}",
+                    "movw {b}, #{n}",
+                    "2:",
+                    "vldmia {x0}!, {{s0-s1}}",
+                    "vldmia {x1}!, {{s2-s3}}",
+                    "vldmia {x2}!, {{s4-s5}}",
+                    "vldmia {x3}!, {{s6-s7}}",
+                    "vldmia {w}, {{s8-s10}}",
+                    "add {w}, {ws}",
+                    "vldmia {w}, {{s12-s14}}",
+                    "add {w}, {ws}",
+                    outer_product_4x3!("s0", "s2", "s4", "s6"; "s8", "s9", "s10"),
+                    outer_product_4x3!("s1", "s3", "s5", "s7"; "s12", "s13", "s14"),
+                    "subs {b}, #1",
+                    "bne 2b",
+                    $epilogue,
+                    "vstmia {z}, {{s16-s18}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s20-s22}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s24-s26}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s28-s30}}",
+                    b = inout(reg) bias.as_ptr() => _,
+                    n = const (IN / 2) & 0xffff,
+                    x0 = inout(reg) x0.as_ptr() => _,
+                    x1 = inout(reg) x1.as_ptr() => _,
+                    x2 = inout(reg) x2.as_ptr() => _,
+                    x3 = inout(reg) x3.as_ptr() => _,
+                    w = inout(reg) w0.as_ptr() => _,
+                    ws = in(reg) OUT * 4,
+                    z = inout(reg) z0.as_mut_ptr() => _,
+                    out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                    out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                    out("s8") _, out("s9") _, out("s10") _,
+                    out("s12") _, out("s13") _, out("s14") _,
+                    out("s16") _, out("s17") _, out("s18") _,
+                    out("s20") _, out("s21") _, out("s22") _,
+                    out("s24") _, out("s25") _, out("s26") _,
+                    out("s28") _, out("s29") _, out("s30") _,
+                    options(nostack),
+                );
+            }
+        };
+    }
+    if is_relu::<G>() {
+        block!(concat!(
+            "vmov s0, {b}\n",
+            relu!("s0"; "s16", "s17", "s18", "s20", "s21", "s22"),
+            relu!("s0"; "s24", "s25", "s26", "s28", "s29", "s30"),
+        ));
+    } else {
+        block!("");
+        apply_in_place::<G, 3, OUT, 4>(z, j0);
+    }
+    Some(())
+}
+
+/// [`Blocks::weight_gradient_4x4`] with its epilogue in the asm (for
+/// [`Blocks::weight_gradient_store`]): four
+/// `vstmia` write the sums into the gradient rows, and 16 `vmla.f32` add
+/// their squares to `sum_of_squares` in the order `kk`, then `l`, which
+/// is the order the per-element sink adds them in: 25 instructions, where
+/// the sums' trip through a stack block and the sink took 55.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn weight_gradient_store_4x4<const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[f32; IN]; M],
+    dz: &[[f32; OUT]; M],
+    rows: usize,
+    k0: usize,
+    j0: usize,
+    grads: &mut [[f32; OUT]; IN],
+    sum_of_squares: &mut f32,
+) -> Option<()> {
+    let (x0, dz0, rows) = weight_gradient_operands::<4, M, IN, OUT>(x, dz, rows, k0, j0)?;
+    grads.get(k0..)?.first_chunk::<4>()?; // rows k0..k0 + 4 exist; columns: checked on dz
+    let g0 = grads.as_flattened_mut().get_mut(k0 * OUT + j0..)?;
+    // SAFETY: the loop reads what `weight_gradient_operands` checked (see
+    // there). `g0` starts at `grads[k0][j0]` with `k0 + 4 ≤ IN` and
+    // `j0 + 4 ≤ OUT` (checked on `dz`'s rows, which have `OUT` elements
+    // too); the four `vstmia` write the four floats at `grads[k0 + kk][j0]`
+    // for `kk < 4` (one row, `OUT` elements, apart: the stride of `dz`),
+    // inside the array, which is borrowed mutably and so aliased by none
+    // of the others; the last addition points at `grads[k0 + 3][j0]`.
+    // `sum_of_squares` is one float, read and written through its unique
+    // reference. Registers, flags and the stack as in `input_gradient_4x4`.
+    unsafe {
+        weight_gradient_loop!(
+            x0,
+            dz0,
+            rows,
+            concat!(
+                "vstmia {g}, {{s16-s19}}\n",
+                "add {g}, {ds}\n",
+                "vstmia {g}, {{s20-s23}}\n",
+                "add {g}, {ds}\n",
+                "vstmia {g}, {{s24-s27}}\n",
+                "add {g}, {ds}\n",
+                "vstmia {g}, {{s28-s31}}\n",
+                "vldr s0, [{sum}]\n",
+                "vmla.f32 s0, s16, s16\n", "vmla.f32 s0, s17, s17\n",
+                "vmla.f32 s0, s18, s18\n", "vmla.f32 s0, s19, s19\n",
+                "vmla.f32 s0, s20, s20\n", "vmla.f32 s0, s21, s21\n",
+                "vmla.f32 s0, s22, s22\n", "vmla.f32 s0, s23, s23\n",
+                "vmla.f32 s0, s24, s24\n", "vmla.f32 s0, s25, s25\n",
+                "vmla.f32 s0, s26, s26\n", "vmla.f32 s0, s27, s27\n",
+                "vmla.f32 s0, s28, s28\n", "vmla.f32 s0, s29, s29\n",
+                "vmla.f32 s0, s30, s30\n", "vmla.f32 s0, s31, s31\n",
+                "vstr s0, [{sum}]",
+            ),
+            g = inout(reg) g0.as_mut_ptr() => _,
+            sum = in(reg) core::ptr::from_mut(sum_of_squares),
+        );
+    }
+    Some(())
+}
+
+/// [`weight_gradient_store_4x4`] for three columns: per row one
+/// `vldmia` of four `x` and one of three `dz`, 12 multiply-accumulates
+/// and 4 of addresses and loop (18, where the compiled loop takes 24); then
+/// three floats stored per gradient row and 12 squares added, in the
+/// order `kk`, then `l`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn weight_gradient_store_4x3<const M: usize, const IN: usize, const OUT: usize>(
+    x: &[[f32; IN]; M],
+    dz: &[[f32; OUT]; M],
+    rows: usize,
+    k0: usize,
+    j0: usize,
+    grads: &mut [[f32; OUT]; IN],
+    sum_of_squares: &mut f32,
+) -> Option<()> {
+    let (x0, dz0, rows) = weight_gradient_operands::<3, M, IN, OUT>(x, dz, rows, k0, j0)?;
+    grads.get(k0..)?.first_chunk::<4>()?; // rows k0..k0 + 4 exist; columns: checked on dz
+    let g0 = grads.as_flattened_mut().get_mut(k0 * OUT + j0..)?;
+    // SAFETY: as for `weight_gradient_store_4x4` (`weight_gradient_loop!`),
+    // with `j0 + 3 ≤ OUT` and three floats (not four) read from each row
+    // `dz[r][j0..]` and written to each row `grads[k0 + kk][j0..]`.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s31}}",
+            "2:",
+            "vldmia {x}, {{s0-s3}}",
+            "vldmia {d}, {{s4-s6}}",
+            "add {x}, {xs}",
+            "add {d}, {ds}",
+            outer_product_4x3!("s0", "s1", "s2", "s3"; "s4", "s5", "s6"),
+            "subs {n}, #1",
+            "bne 2b",
+            "vstmia {g}, {{s16-s18}}",
+            "add {g}, {ds}",
+            "vstmia {g}, {{s20-s22}}",
+            "add {g}, {ds}",
+            "vstmia {g}, {{s24-s26}}",
+            "add {g}, {ds}",
+            "vstmia {g}, {{s28-s30}}",
+            "vldr s0, [{sum}]",
+            "vmla.f32 s0, s16, s16", "vmla.f32 s0, s17, s17", "vmla.f32 s0, s18, s18",
+            "vmla.f32 s0, s20, s20", "vmla.f32 s0, s21, s21", "vmla.f32 s0, s22, s22",
+            "vmla.f32 s0, s24, s24", "vmla.f32 s0, s25, s25", "vmla.f32 s0, s26, s26",
+            "vmla.f32 s0, s28, s28", "vmla.f32 s0, s29, s29", "vmla.f32 s0, s30, s30",
+            "vstr s0, [{sum}]",
+            zeros = in(reg) ZEROS.as_ptr(),
+            n = inout(reg) rows => _,
+            x = inout(reg) x0.as_ptr() => _,
+            d = inout(reg) dz0.as_ptr() => _,
+            xs = in(reg) IN * 4,
+            ds = in(reg) OUT * 4,
+            g = inout(reg) g0.as_mut_ptr() => _,
+            sum = in(reg) core::ptr::from_mut(sum_of_squares),
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s4") _, out("s5") _, out("s6") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+            out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+            out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+            options(nostack),
+        );
+    }
+    Some(())
+}
+
+/// [`Blocks::column_sums_store`] for 4 columns, in the asm: a row is one `vldmia`, four
+/// `vadd.f32` and three of address and loop (8, where the compiled loop
+/// takes 12); the sums are stored with one `vstmia`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn column_sums_store_4<const M: usize, const OUT: usize>(
+    dz: &[[f32; OUT]; M],
+    rows: usize,
+    j0: usize,
+    grads: &mut [f32; OUT],
+    sum_of_squares: &mut f32,
+) -> Option<()> {
+    let (dz0, g0, rows) = column_sums_operands::<4, M, OUT>(dz, rows, j0, grads)?;
+    // SAFETY: `dz0` starts at `dz[0][j0]` with `j0 + 4 ≤ OUT`; the loop
+    // runs `rows` times (1 ≤ rows ≤ M) and pass `r` reads the four floats
+    // `dz[r][j0..j0 + 4]`, `OUT·r` elements on, inside the array, which the
+    // reference keeps alive and unaliased by writes; the last addition
+    // points at most one row past the end and is never dereferenced. `g0`
+    // is the four floats `grads[j0..j0 + 4]`, written by one `vstmia`
+    // through their unique reference, and `sum_of_squares` one float, read
+    // and written through its own. `ZEROS` is 16 readable floats. The asm
+    // uses only its operand registers and `s0`–`s3`, `s16`–`s19`, declared
+    // clobbered, and the condition flags; it does not touch the stack.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s19}}",
+            "2:",
+            "vldmia {d}, {{s0-s3}}",
+            "add {d}, {ds}",
+            "vadd.f32 s16, s16, s0",
+            "vadd.f32 s17, s17, s1",
+            "vadd.f32 s18, s18, s2",
+            "vadd.f32 s19, s19, s3",
+            "subs {n}, #1",
+            "bne 2b",
+            "vstmia {g}, {{s16-s19}}",
+            "vldr s0, [{sum}]",
+            "vmla.f32 s0, s16, s16",
+            "vmla.f32 s0, s17, s17",
+            "vmla.f32 s0, s18, s18",
+            "vmla.f32 s0, s19, s19",
+            "vstr s0, [{sum}]",
+            zeros = in(reg) ZEROS.as_ptr(),
+            n = inout(reg) rows => _,
+            d = inout(reg) dz0.as_ptr() => _,
+            ds = in(reg) OUT * 4,
+            g = in(reg) g0.as_mut_ptr(),
+            sum = in(reg) core::ptr::from_mut(sum_of_squares),
+            out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+            out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+            options(nostack),
+        );
+    }
+    Some(())
+}
+
+/// [`column_sums_store_4`] for three columns (7 instructions a
+/// row, the compiled loop 11).
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+fn column_sums_store_3<const M: usize, const OUT: usize>(
+    dz: &[[f32; OUT]; M],
+    rows: usize,
+    j0: usize,
+    grads: &mut [f32; OUT],
+    sum_of_squares: &mut f32,
+) -> Option<()> {
+    let (dz0, g0, rows) = column_sums_operands::<3, M, OUT>(dz, rows, j0, grads)?;
+    // SAFETY: as for `column_sums_store_4`, with `j0 + 3 ≤ OUT` and three
+    // floats (not four) read from each row `dz[r][j0..]` and written to
+    // `grads[j0..]`.
+    unsafe {
+        core::arch::asm!(
+            "vldmia {zeros}, {{s16-s18}}",
+            "2:",
+            "vldmia {d}, {{s0-s2}}",
+            "add {d}, {ds}",
+            "vadd.f32 s16, s16, s0",
+            "vadd.f32 s17, s17, s1",
+            "vadd.f32 s18, s18, s2",
+            "subs {n}, #1",
+            "bne 2b",
+            "vstmia {g}, {{s16-s18}}",
+            "vldr s0, [{sum}]",
+            "vmla.f32 s0, s16, s16",
+            "vmla.f32 s0, s17, s17",
+            "vmla.f32 s0, s18, s18",
+            "vstr s0, [{sum}]",
+            zeros = in(reg) ZEROS.as_ptr(),
+            n = inout(reg) rows => _,
+            d = inout(reg) dz0.as_ptr() => _,
+            ds = in(reg) OUT * 4,
+            g = in(reg) g0.as_mut_ptr(),
+            sum = in(reg) core::ptr::from_mut(sum_of_squares),
+            out("s0") _, out("s1") _, out("s2") _,
+            out("s16") _, out("s17") _, out("s18") _,
+            options(nostack),
+        );
+    }
+    Some(())
 }
