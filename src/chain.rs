@@ -165,7 +165,7 @@ where
         }
     }
 
-    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(
+    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         first_layer: usize,
         grads: &Self::Slots<T>,
@@ -294,7 +294,7 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Layer<T
     {
     }
 
-    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(
+    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         _: usize,
         _: &(),

@@ -317,7 +317,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         }
     }
 
-    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(
+    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         first_layer: usize,
         grads: &Dense<T, IN, OUT, G>,

@@ -326,7 +326,7 @@ pub trait Layer<T: Scalar, const IN: usize, const OUT: usize>: sealed::Sealed {
         U: ParamUpdate<T, S>;
 
     /// Visits every trainable tensor with its gradients and slots; stops at the first error.
-    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S>>(
+    fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         first_layer: usize,
         grads: &Self::Slots<T>,

@@ -255,7 +255,7 @@ where
         // Either way nothing is written before every result is known finite.
         if self.bounds.is_none() {
             let mut scan = MagnitudeScan::<O, T>::new();
-            layers.visit_params(0, &self.gradients, &mut self.state, &mut scan)?;
+            visit_cold(layers, &self.gradients, &mut self.state, &mut scan)?;
             self.bounds = scan.bounds;
         }
         let certified = match (self.bounds, gradient_bound(store.sum())) {
@@ -263,10 +263,10 @@ where
             _ => None,
         };
         if certified.is_none()
-            && let Err(error) = layers.visit_params(0, &self.gradients, &mut self.state, &mut DryRun::<O, T>(step))
+            && let Err(error) = visit_cold(layers, &self.gradients, &mut self.state, &mut DryRun::<O, T>(step))
         {
             // Report a non-finite gradient in preference to the parameter it spoilt.
-            layers.visit_params(0, &self.gradients, &mut self.state, &mut FiniteGradients)?;
+            visit_cold(layers, &self.gradients, &mut self.state, &mut FiniteGradients)?;
             return Err(error);
         }
         layers.visit_params(0, &self.gradients, &mut self.state, &mut Commit::<O, T>(step))?;
@@ -274,6 +274,26 @@ where
         self.bounds = certified;
         Ok(loss)
     }
+}
+
+/// Visits every tensor with a visitor off the steady step's path (the scans,
+/// the dry run, norm clipping): through `dyn`, so that one copy of the walk
+/// over the network's tensors serves all of them, and each visitor's `visit`
+/// is compiled once instead of once per tensor. What it costs, an indirect
+/// call per tensor, is paid only in the steps that need them.
+#[inline(never)]
+fn visit_cold<T, Ls, S, const IN: usize, const OUT: usize>(
+    layers: &mut Ls,
+    grads: &Ls::Slots<T>,
+    slots: &mut Ls::Slots<S>,
+    visitor: &mut dyn ParamVisitor<T, S>,
+) -> Result<(), Error>
+where
+    T: Scalar,
+    Ls: Layer<T, IN, OUT>,
+    S: Zeroed + Copy,
+{
+    layers.visit_params(0, grads, slots, visitor)
 }
 
 /// `min(1, max_norm / (‖g‖₂ + 1e-6))` over all gradients, PyTorch's `clip_grad_norm_` coefficient.
@@ -289,7 +309,7 @@ where
     S: Zeroed + Copy,
 {
     let mut sum = SquaredNorm(T::ZERO);
-    layers.visit_params(0, grads, slots, &mut sum)?;
+    visit_cold(layers, grads, slots, &mut sum)?;
     let norm = sum.0.sqrt();
     let coefficient = if norm.is_finite() {
         max_norm / (norm + T::from_f64(1e-6))
@@ -297,7 +317,7 @@ where
         // Squares of finite gradients beyond √MAX overflow, which would make the
         // coefficient 0 and the step a silent no-op: divide by the largest first.
         let mut largest = LargestMagnitude(T::ZERO);
-        layers.visit_params(0, grads, slots, &mut largest)?;
+        visit_cold(layers, grads, slots, &mut largest)?;
         let largest = largest.0;
         if !largest.is_finite() || largest == T::ZERO {
             return Ok(T::ONE); // a non-finite gradient, which the dry run refuses
@@ -306,7 +326,7 @@ where
             divisor: largest,
             sum: T::ZERO,
         };
-        layers.visit_params(0, grads, slots, &mut scaled)?;
+        visit_cold(layers, grads, slots, &mut scaled)?;
         let root = scaled.sum.sqrt(); // in [1, √parameters]
         let norm = largest * root;
         if norm.is_finite() {
