@@ -627,8 +627,13 @@ impl<T: Scalar, O: Optimizer<T>> ParamVisitor<T, O::Slot> for DryRun<O, T> {
             !(g.is_finite() & p.is_finite() & s.is_finite())
         };
         let elements = || params.iter().zip(grads).zip(slots.iter()).map(|((p, g), s)| (p, g, s));
-        // A branch-free pass over the whole tensor (the common, all-finite case),
-        // then a search for the first culprit only when there is one.
+        // On x86-64, a branch-free pass over the whole tensor (the common,
+        // all-finite case), which LLVM vectorises, then a search for the
+        // first culprit only when there is one. Elsewhere the search alone:
+        // a branch per element costs what the fold's `or` does, and the
+        // update is compiled once instead of twice (W2 on the Cortex-M4F at
+        // opt-level "s": 300 bytes).
+        #[cfg(target_arch = "x86_64")]
         if !elements().fold(false, |spoilt, e| spoilt | spoils(e)) {
             return Ok(());
         }
