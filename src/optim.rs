@@ -374,13 +374,24 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
             let (params, grads) = (params.get_mut(..n).unwrap_or(&mut []), grads.get(..n).unwrap_or(&[]));
             let (p_blocks, p_tail) = params.as_chunks_mut::<4>();
             let (g_blocks, g_tail) = grads.as_chunks::<4>();
-            for (p, g) in p_blocks.iter_mut().zip(g_blocks) {
+            let block = |p: &mut [T; 4], g: &[T; 4]| {
                 let [p0, p1, p2, p3] = p;
                 let [g0, g1, g2, g3] = *g;
                 *p0 -= lr * g0;
                 *p1 -= lr * g1;
                 *p2 -= lr * g2;
                 *p3 -= lr * g3;
+            };
+            // Two blocks a pass: at opt-level "s" a tensor of 8 is then one
+            // straight pass, not a loop of two (W1's first layer).
+            let (p_pairs, p_odd) = p_blocks.as_chunks_mut::<2>();
+            let (g_pairs, g_odd) = g_blocks.as_chunks::<2>();
+            for ([p0, p1], [g0, g1]) in p_pairs.iter_mut().zip(g_pairs) {
+                block(p0, g0);
+                block(p1, g1);
+            }
+            for (p, g) in p_odd.iter_mut().zip(g_odd) {
+                block(p, g);
             }
             for (p, &g) in p_tail.iter_mut().zip(g_tail) {
                 *p -= lr * g;
