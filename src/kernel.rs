@@ -62,8 +62,11 @@ pub(crate) use blocks::Blocks;
 /// wherever the offset exceeded `vldr`'s 1020 bytes (W2 on the Cortex-M4F:
 /// about 1,000 instructions per step). x86-64 addresses any offset in one
 /// instruction and gains nothing from the call, so it keeps the kernel inline.
-#[cfg_attr(target_arch = "arm", inline(never))]
-#[cfg_attr(not(target_arch = "arm"), inline(always))]
+///
+/// The element type's [`Blocks::affine_rows`] goes first: where it takes the
+/// layer (`f32` on hard-float Arm, most shapes), one copy of the kernel
+/// serves every input count.
+#[inline(always)]
 pub(crate) fn affine_batch<
     T: Scalar,
     G: Elementwise,
@@ -72,6 +75,21 @@ pub(crate) fn affine_batch<
     const IN: usize,
     const OUT: usize,
 >(
+    x: &[[T; IN]; M],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; M],
+    rows: usize,
+) {
+    if T::affine_rows::<G, M, OUT>(x.as_flattened(), IN, w.as_flattened(), b, z, rows).is_none() {
+        affine_batch_typed::<T, G, L, M, IN, OUT>(x, w, b, z, rows);
+    }
+}
+
+/// [`affine_batch`] with every size a constant.
+#[cfg_attr(target_arch = "arm", inline(never))]
+#[cfg_attr(not(target_arch = "arm"), inline(always))]
+fn affine_batch_typed<T: Scalar, G: Elementwise, const L: usize, const M: usize, const IN: usize, const OUT: usize>(
     x: &[[T; IN]; M],
     w: &[[T; OUT]; IN],
     b: &[T; OUT],

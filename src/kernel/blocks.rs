@@ -41,6 +41,23 @@ pub trait Blocks: Sized {
         None
     }
 
+    /// `z[r][j] = g(b[j] + Σₖ x[r·inputs + k]·w[k·OUT + j])` (ascending `k`)
+    /// for every `r < rows` and `j < OUT`: a layer's whole forward pass with
+    /// its input count a run-time value, so that one compiled copy serves
+    /// every layer of the same activation, batch and width. `None`, with `z`
+    /// untouched, when declined.
+    #[inline(always)]
+    fn affine_rows<G: Elementwise, const M: usize, const OUT: usize>(
+        _x: &[Self],
+        _inputs: usize,
+        _w: &[Self],
+        _b: &[Self; OUT],
+        _z: &mut [[Self; OUT]; M],
+        _rows: usize,
+    ) -> Option<()> {
+        None
+    }
+
     /// `out[kk][l] = Σᵣ x[r][k0 + kk]·dz[r][j0 + l]` (ascending `r`, first
     /// `rows` rows, from `+0.0`) for `kk < 4` and `l < 4`: a block of
     /// `dW = Xᵀ·dZ`.
@@ -426,6 +443,27 @@ impl Blocks for f32 {
         }
     }
 
+    /// [`affine_rows_even`] for an even number of inputs from 4 and 3 or a
+    /// multiple of 4 outputs (the widths of its blocks); other layers
+    /// decline. With 2 inputs a block's loop runs once, and its constants
+    /// pay more than a shared copy saves (W1's 2 → 4 layer on the
+    /// Cortex-M4F: 55 instructions a step at opt-levels 2 and 3).
+    #[inline(always)]
+    fn affine_rows<G: Elementwise, const M: usize, const OUT: usize>(
+        x: &[f32],
+        inputs: usize,
+        w: &[f32],
+        b: &[f32; OUT],
+        z: &mut [[f32; OUT]; M],
+        rows: usize,
+    ) -> Option<()> {
+        if OUT < 3 || OUT % 4 == 1 || OUT % 4 == 2 || inputs < 4 || !inputs.is_multiple_of(2) || rows > M {
+            return None;
+        }
+        affine_rows_even::<G, M, OUT>(x, inputs, w, b, z, rows);
+        Some(())
+    }
+
     /// The 4 × 4 and 4 × 3 blocks: [`weight_gradient_store_4x4`],
     /// [`weight_gradient_store_4x3`].
     #[inline(always)]
@@ -463,9 +501,7 @@ impl Blocks for f32 {
         }
     }
 
-    /// [`affine_4x4`] for one row: `z[0][j0 + l]` for `l < 4`, with the
-    /// accumulators in `s0`–`s3` and 15 instructions per two steps of `k`
-    /// (the compiled loop: 13 per step).
+    /// [`affine_1x4_asm`] on one row.
     #[allow(unsafe_code)]
     #[inline(always)]
     fn affine_1x4<G: Elementwise, const IN: usize, const OUT: usize>(
@@ -477,55 +513,24 @@ impl Blocks for f32 {
     ) -> Option<()> {
         let (w0, bias) = forward_block_operands::<4, IN, OUT>(w, b, j0)?;
         let z0 = z.first_mut()?.get_mut(j0..)?.first_chunk_mut::<4>()?;
-        // SAFETY: as for `affine_4x4`, with one row: the pointer of `x`
-        // reads exactly the `IN` elements of `x[0]`, `w0` the rows `w[k][j0..j0 +
-        // 4]` for `k < IN`, and the one `vstmia` writes `z0`, the four floats
-        // `z[0][j0..j0 + 4]`. The asm uses only its operand registers and
-        // `s0`–`s15`, declared clobbered, and the condition flags; not the stack.
-        macro_rules! block {
-            ($epilogue:expr) => {
-                unsafe {
-                    core::arch::asm!(
-                        "vldmia {b}, {{s0-s3}}",
-                        "movw {b}, #{n}",
-                        "2:",
-                        "vldmia {x}!, {{s4-s5}}",
-                        "vldmia {w}, {{s8-s11}}",
-                        "add {w}, {ws}",
-                        "vldmia {w}, {{s12-s15}}",
-                        "add {w}, {ws}",
-                        "vmla.f32 s0, s4, s8",
-                        "vmla.f32 s1, s4, s9",
-                        "vmla.f32 s2, s4, s10",
-                        "vmla.f32 s3, s4, s11",
-                        "vmla.f32 s0, s5, s12",
-                        "vmla.f32 s1, s5, s13",
-                        "vmla.f32 s2, s5, s14",
-                        "vmla.f32 s3, s5, s15",
-                        "subs {b}, #1",
-                        "bne 2b",
-                        $epilogue,
-                        "vstmia {z}, {{s0-s3}}",
-                        b = inout(reg) bias.as_ptr() => _,
-                        n = const (IN / 2) & 0xffff,
-                        x = inout(reg) x[0].as_ptr() => _,
-                        w = inout(reg) w0.as_ptr() => _,
-                        ws = in(reg) OUT * 4,
-                        z = in(reg) z0.as_mut_ptr(),
-                        out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                        out("s4") _, out("s5") _,
-                        out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                        out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                        options(nostack),
-                    );
-                }
-            };
+        // SAFETY: `IN ≥ 2` is even, so `IN / 2 ≥ 1` passes read exactly the
+        // `IN` elements of `x[0]`; `w0` starts at `w[0][j0]` with
+        // `j0 + 4 ≤ OUT`, and its `IN` runs of four floats, one row (`OUT`
+        // floats) apart, are `w[k][j0..j0 + 4]`; `bias` is four floats; `z0`
+        // is the four floats `z[0][j0..j0 + 4]`, borrowed mutably and so
+        // aliased by none of the others.
+        unsafe {
+            affine_1x4_asm(
+                is_relu::<G>(),
+                x[0].as_ptr(),
+                IN / 2,
+                w0.as_ptr(),
+                OUT * 4,
+                bias.as_ptr(),
+                z0.as_mut_ptr(),
+            );
         }
-        if is_relu::<G>() {
-            // The loop leaves `{b}` at 0: `s4 = +0.0`, what `relu!` selects.
-            block!(concat!("vmov s4, {b}\n", relu!("s4"; "s0", "s1", "s2", "s3")));
-        } else {
-            block!("");
+        if !is_relu::<G>() {
             apply_in_place::<G, 4, OUT, 1>(z, j0);
         }
         Some(())
@@ -655,23 +660,9 @@ impl Blocks for f32 {
 }
 
 /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
-/// for a 4 × 4 block of `Z = g(X·W + b)`, in the FPU's registers
-/// throughout; `None` (and `z` untouched) unless `IN` is even (see
-/// `forward_block_operands`) and the block's columns lie inside `W` and `z`.
-///
-/// Two steps of `k` per pass: each row of `x` gives its next two elements to
-/// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
-/// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
-/// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
-/// compiled loop takes 29 per step. Each accumulator starts at the bias and
-/// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
-/// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
-/// straight into `z`, one `vstmia` per row: `asm!` cannot hand `s` registers
-/// to Rust on this target (rustc does not see the `vfp2` feature the `sreg`
-/// class asks for), and `z` needs no stack block, unlike the backward blocks'
-/// sums. ReLU is applied in the registers before the stores ([`relu!`]: 4
-/// instructions a value, where loading, rectifying and storing it again in
-/// Rust took 6.6); any other activation is applied to `z` in place.
+/// for a 4 × 4 block of `Z = g(X·W + b)` ([`affine_4x4_asm`]); `None` (and
+/// `z` untouched) unless `IN` is even (see `forward_block_operands`) and the
+/// block's columns lie inside `W` and `z`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(always)]
@@ -685,97 +676,32 @@ fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
     let (w0, bias) = forward_block_operands::<4, IN, OUT>(w, b, j0)?;
     z.first()?.get(j0..)?.first_chunk::<4>()?;
     let z0 = z.as_flattened_mut().get_mut(j0..)?;
-    let [x0, x1, x2, x3] = x;
-    // SAFETY: `bias` is the four floats `b[j0..j0 + 4]`, read four times.
-    // `IN ≥ 2` is even, so the loop runs `IN / 2 ≥ 1` times; each row
-    // pointer of `x` advances by 8 bytes per pass and so reads exactly the
-    // `IN` elements of its row. `w0` starts at `w[0][j0]` with
-    // `j0 + 4 ≤ OUT`; pass `p` reads the four floats at `w[2p][j0]` and
-    // `w[2p + 1][j0]` (the pointer moves one row, `OUT` elements, after each
-    // load), the last of them `w[IN - 1][j0..j0 + 4]`. `z0` starts at
-    // `z[0][j0]`, and the four `vstmia` write the four floats at
-    // `z[r][j0]` for `r < 4` (one row, `OUT` elements, apart), the last of
-    // them `z[3][j0..j0 + 4]`. All are inside the arrays, which the
-    // references keep alive, with `z` borrowed mutably and so aliased by
-    // none of the others. The last additions point at most one row past the
-    // end of `w` (resp. to `z[3][j0]`) and are never dereferenced. The asm
-    // uses only its operand registers and `s0`–`s31`, all declared
-    // clobbered (the compiler saves the callee-saved `s16`–`s31` where it
-    // must), and changes the condition flags (`subs`, `vmrs`), which are
-    // not declared preserved; it does not touch the stack. Every hard-float
-    // Arm core has `vldm`, `vstm`, `vmla.f32`, `vcmp.f32` and `vmrs`.
-    macro_rules! block {
-        ($epilogue:expr) => {
-            unsafe {
-                core::arch::asm!(
-                    "vldmia {b}, {{s16-s19}}",
-                    "vldmia {b}, {{s20-s23}}",
-                    "vldmia {b}, {{s24-s27}}",
-                    "vldmia {b}, {{s28-s31}}",
-                    "movw {b}, #{n}",
-                    "2:",
-                    "vldmia {x0}!, {{s0-s1}}",
-                    "vldmia {x1}!, {{s2-s3}}",
-                    "vldmia {x2}!, {{s4-s5}}",
-                    "vldmia {x3}!, {{s6-s7}}",
-                    "vldmia {w}, {{s8-s11}}",
-                    "add {w}, {ws}",
-                    "vldmia {w}, {{s12-s15}}",
-                    "add {w}, {ws}",
-                    // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
-                    outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
-                    // k odd, after k even in every accumulator
-                    outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
-                    "subs {b}, #1",
-                    "bne 2b",
-                    $epilogue,
-                    "vstmia {z}, {{s16-s19}}",
-                    "add {z}, {ws}",
-                    "vstmia {z}, {{s20-s23}}",
-                    "add {z}, {ws}",
-                    "vstmia {z}, {{s24-s27}}",
-                    "add {z}, {ws}",
-                    "vstmia {z}, {{s28-s31}}",
-                    b = inout(reg) bias.as_ptr() => _,
-                    n = const (IN / 2) & 0xffff,
-                    x0 = inout(reg) x0.as_ptr() => _,
-                    x1 = inout(reg) x1.as_ptr() => _,
-                    x2 = inout(reg) x2.as_ptr() => _,
-                    x3 = inout(reg) x3.as_ptr() => _,
-                    w = inout(reg) w0.as_ptr() => _,
-                    ws = in(reg) OUT * 4,
-                    z = inout(reg) z0.as_mut_ptr() => _,
-                    out("s0") _, out("s1") _, out("s2") _, out("s3") _,
-                    out("s4") _, out("s5") _, out("s6") _, out("s7") _,
-                    out("s8") _, out("s9") _, out("s10") _, out("s11") _,
-                    out("s12") _, out("s13") _, out("s14") _, out("s15") _,
-                    out("s16") _, out("s17") _, out("s18") _, out("s19") _,
-                    out("s20") _, out("s21") _, out("s22") _, out("s23") _,
-                    out("s24") _, out("s25") _, out("s26") _, out("s27") _,
-                    out("s28") _, out("s29") _, out("s30") _, out("s31") _,
-                    options(nostack),
-                );
-            }
-        };
+    // SAFETY: `IN ≥ 2` is even, so `IN / 2 ≥ 1` passes read exactly the `IN`
+    // elements of each row of `x`. `w0` starts at `w[0][j0]` with
+    // `j0 + 4 ≤ OUT`: its `IN` runs of four floats, one row (`OUT` floats)
+    // apart, are `w[k][j0..j0 + 4]`, inside `w`. `bias` is four floats.
+    // `z0` starts at `z[0][j0]`: its four runs, `OUT` floats apart, are
+    // `z[r][j0..j0 + 4]`, inside `z`, which is borrowed mutably and so
+    // aliased by none of the others.
+    unsafe {
+        affine_4x4_asm(
+            is_relu::<G>(),
+            x[0].as_ptr(),
+            IN * 4,
+            IN / 2,
+            w0.as_ptr(),
+            OUT * 4,
+            bias.as_ptr(),
+            z0.as_mut_ptr(),
+        );
     }
-    if is_relu::<G>() {
-        // The loop leaves `{b}` at 0: `s0 = +0.0`, what `relu!` selects.
-        block!(concat!(
-            "vmov s0, {b}\n",
-            relu!("s0"; "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"),
-            relu!("s0"; "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"),
-        ));
-    } else {
-        block!("");
+    if !is_relu::<G>() {
         apply_in_place::<G, 4, OUT, 4>(z, j0);
     }
     Some(())
 }
 
-/// [`affine_4x4`] for three columns, with the sums in
-/// `outer_product_4x3!`'s layout: 34 instructions per two steps of `k`,
-/// where the compiled loop takes 24 per step. Same operands, bounds and
-/// order of sums as `affine_4x4`, with 3 for 4 columns.
+/// [`affine_4x4`] for three columns ([`affine_4x3_asm`]), with `j0 + 3 ≤ OUT`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(always)]
@@ -789,31 +715,310 @@ fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
     let (w0, bias) = forward_block_operands::<3, IN, OUT>(w, b, j0)?;
     z.first()?.get(j0..)?.first_chunk::<3>()?;
     let z0 = z.as_flattened_mut().get_mut(j0..)?;
-    let [x0, x1, x2, x3] = x;
-    // SAFETY: as for `affine_4x4`, with `j0 + 3 ≤ OUT` and three floats
-    // (not four) read from `bias` and each row `w[k][j0..]` and written
-    // to each row `z[r][j0..]`.
+    // SAFETY: as for `affine_4x4`, with `j0 + 3 ≤ OUT` and runs of three
+    // floats (not four).
+    unsafe {
+        affine_4x3_asm(
+            is_relu::<G>(),
+            x[0].as_ptr(),
+            IN * 4,
+            IN / 2,
+            w0.as_ptr(),
+            OUT * 4,
+            bias.as_ptr(),
+            z0.as_mut_ptr(),
+        );
+    }
+    if !is_relu::<G>() {
+        apply_in_place::<G, 3, OUT, 4>(z, j0);
+    }
+    Some(())
+}
+
+/// [`Blocks::affine_rows`] for `inputs` even and at least 2 and `OUT` 3 or
+/// a multiple of 4: the batch in blocks of 4 rows, each in blocks of 4
+/// columns ([`affine_4x4_asm`]) and 3 ([`affine_4x3_asm`]); the last
+/// `rows % 4` rows one at a time ([`affine_1x4_asm`], and the plain sum for
+/// 3 columns). It does nothing for any other shape, or unless `x` holds
+/// `rows ≤ M` rows of `inputs` and `w` is `inputs × OUT`, which
+/// [`Blocks::affine_rows`] ensures.
+///
+/// Generic over neither the input count nor the input type: the layers of a
+/// network that share an activation, a batch and a width share this copy
+/// (W2's two ReLU layers of 16 on the Cortex-M4F at opt-level "s": its
+/// training code 8,804 → 8,168 bytes). What it costs: the pass count and
+/// the rows of `x` come in registers where the typed kernel had constants,
+/// and the loop keeps more pointers (W2: 117 more instructions a step, 7 a
+/// block). The asm computes rows 1 to 3 of `x` itself, from row 0 and the
+/// stride, into registers that are free by then: four row pointers kept
+/// across the loop spilled (W2: 175 more, not 117).
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(never)]
+fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
+    x: &[f32],
+    inputs: usize,
+    w: &[f32],
+    b: &[f32; OUT],
+    z: &mut [[f32; OUT]; M],
+    rows: usize,
+) {
+    let pairs = inputs / 2;
+    let (Some(x_needed), Some(w_needed)) = (rows.checked_mul(inputs), inputs.checked_mul(OUT)) else {
+        return;
+    };
+    if pairs == 0
+        || !inputs.is_multiple_of(2)
+        || rows > M
+        || OUT < 3
+        || !(OUT.is_multiple_of(4) || OUT % 4 == 3)
+        || x.len() < x_needed
+        || w.len() < w_needed
+    {
+        return;
+    }
+    let (xp, wp, bp) = (x.as_ptr(), w.as_ptr(), b.as_ptr());
+    let blocks = rows / 4;
+    for (block, zb) in z.as_chunks_mut::<4>().0.iter_mut().take(blocks).enumerate() {
+        let xb = xp.wrapping_add(4 * block * inputs);
+        for j0 in (0..OUT / 4).map(|j| 4 * j) {
+            // SAFETY: rows `4·block .. 4·block + 4` are below `rows`, so the
+            // four rows from `xb`, `inputs` floats apart, are each `inputs =
+            // 2·pairs` readable floats of `x` (which holds `rows · inputs`). `j0 + 4 ≤ OUT`: the `inputs`
+            // runs of four floats from `w[j0]`, `OUT` floats apart, end by
+            // `inputs · OUT ≤ w.len()`; the bias run is `b[j0..j0 + 4]`; the
+            // four runs from `zb[0][j0]`, `OUT` apart, are `zb[r][j0..j0 +
+            // 4]`, inside `zb`, borrowed mutably (the pointer taken just
+            // now) and so aliased by none of the others.
+            unsafe {
+                affine_4x4_asm(
+                    is_relu::<G>(),
+                    xb,
+                    inputs * 4,
+                    pairs,
+                    wp.wrapping_add(j0),
+                    OUT * 4,
+                    bp.wrapping_add(j0),
+                    zb.as_flattened_mut().as_mut_ptr().wrapping_add(j0),
+                );
+            }
+            if !is_relu::<G>() {
+                apply_in_place::<G, 4, OUT, 4>(zb, j0);
+            }
+        }
+        if OUT % 4 == 3 {
+            let j0 = OUT - 3;
+            // SAFETY: as above, with `j0 + 3 = OUT` and runs of three floats.
+            unsafe {
+                affine_4x3_asm(
+                    is_relu::<G>(),
+                    xb,
+                    inputs * 4,
+                    pairs,
+                    wp.wrapping_add(j0),
+                    OUT * 4,
+                    bp.wrapping_add(j0),
+                    zb.as_flattened_mut().as_mut_ptr().wrapping_add(j0),
+                );
+            }
+            if !is_relu::<G>() {
+                apply_in_place::<G, 3, OUT, 4>(zb, j0);
+            }
+        }
+    }
+    for (r, zr) in z.iter_mut().enumerate().take(rows).skip(4 * blocks) {
+        let xr = xp.wrapping_add(r * inputs);
+        for j0 in (0..OUT / 4).map(|j| 4 * j) {
+            // SAFETY: as above for the one row `r < rows` and the one run
+            // `zr[j0..j0 + 4]` of the row `zr`, borrowed mutably.
+            unsafe {
+                affine_1x4_asm(
+                    is_relu::<G>(),
+                    xr,
+                    pairs,
+                    wp.wrapping_add(j0),
+                    OUT * 4,
+                    bp.wrapping_add(j0),
+                    zr.as_mut_ptr().wrapping_add(j0),
+                );
+            }
+            if !is_relu::<G>() {
+                apply_in_place::<G, 4, OUT, 1>(core::array::from_mut(zr), j0);
+            }
+        }
+        // The last 3 columns: the plain sum, from the bias in ascending `k`,
+        // each product rounded before its sum (the bits of the asm's).
+        for j in OUT - OUT % 4..OUT {
+            let mut acc = b.get(j).copied().unwrap_or(0.0);
+            for (k, &xk) in x.get(r * inputs..).unwrap_or(&[]).iter().take(inputs).enumerate() {
+                acc += xk * w.get(k * OUT + j).copied().unwrap_or(0.0);
+            }
+            if let Some(z) = zr.get_mut(j) {
+                *z = G::apply(acc);
+            }
+        }
+    }
+}
+
+/// The asm of a 4 × 4 forward block: `z[r·ws + l] = b[l] + Σₖ x[r][k]·w[k·ws
+/// + l]` (`ws` in floats here, ascending `k`), rectified if `relu`.
+///
+/// Two steps of `k` per pass: each row of `x` gives its next two elements to
+/// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
+/// `w[k + 1]` are one `vldmia` each plus an `add` of the row stride, then 32
+/// multiply-accumulates and 2 loop instructions: 42 per two steps, where the
+/// compiled loop takes 29 per step. Each accumulator starts at the bias and
+/// takes its products in ascending `k`, through the unfused `vmla.f32`, so the
+/// sums have the plain loop's bits (see [`Blocks::input_gradient_4x4`]). They go
+/// straight into `z`, one `vstmia` per row: `asm!` cannot hand `s` registers
+/// to Rust on this target (rustc does not see the `vfp2` feature the `sreg`
+/// class asks for), and `z` needs no stack block, unlike the backward blocks'
+/// sums. ReLU is applied in the registers before the stores ([`relu!`]: 4
+/// instructions a value, where loading, rectifying and storing it again in
+/// Rust took 6.6); the caller applies any other activation.
+///
+/// # Safety
+///
+/// `pairs ≥ 1`; `x` points to the first of 4 rows of `2·pairs` readable
+/// floats, `x_row_bytes` bytes apart; `w` to the first of `2·pairs` runs of 4
+/// readable floats, `row_bytes` bytes apart;
+/// `bias` to 4 readable floats; `z` to the first of 4 runs of 4 writable
+/// floats, `row_bytes` apart, which no other operand and no live reference
+/// overlaps. (The asm then reads and writes exactly those; the last
+/// additions point at most one run past them and are never dereferenced. It
+/// uses only its operand registers and `s0`–`s31`, all declared clobbered,
+/// so the compiler saves the callee-saved `s16`–`s31` where it must; it
+/// changes the condition flags (`subs`, `vmrs`), which are not declared
+/// preserved, and does not touch the stack. Every hard-float Arm core has
+/// `vldm`, `vstm`, `vmla.f32`, `vcmp.f32` and `vmrs`.)
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn affine_4x4_asm(
+    relu: bool,
+    x: *const f32,
+    x_row_bytes: usize,
+    pairs: usize,
+    w: *const f32,
+    row_bytes: usize,
+    bias: *const f32,
+    z: *mut f32,
+) {
     macro_rules! block {
         ($epilogue:expr) => {
+            // SAFETY: the caller's (see above).
+            unsafe {
+                core::arch::asm!(
+                    "vldmia {b}, {{s16-s19}}",
+                    "vldmia {b}, {{s20-s23}}",
+                    "vldmia {b}, {{s24-s27}}",
+                    "vldmia {b}, {{s28-s31}}",
+                    // Rows 1 to 3 of `x`: `{b}` and `{xs}` are free now.
+                    "add {b}, {x0}, {xs}",
+                    "add {x2}, {b}, {xs}",
+                    "add {xs}, {x2}, {xs}",
+                    "2:",
+                    "vldmia {x0}!, {{s0-s1}}",
+                    "vldmia {b}!, {{s2-s3}}",
+                    "vldmia {x2}!, {{s4-s5}}",
+                    "vldmia {xs}!, {{s6-s7}}",
+                    "vldmia {w}, {{s8-s11}}",
+                    "add {w}, {ws}",
+                    "vldmia {w}, {{s12-s15}}",
+                    "add {w}, {ws}",
+                    // k even: s(16 + 4r + l) += x[r][k] · w[k][j0 + l]
+                    outer_product_4x4!("s0", "s2", "s4", "s6"; "s8", "s9", "s10", "s11"),
+                    // k odd, after k even in every accumulator
+                    outer_product_4x4!("s1", "s3", "s5", "s7"; "s12", "s13", "s14", "s15"),
+                    "subs {n}, #1",
+                    "bne 2b",
+                    $epilogue,
+                    "vstmia {z}, {{s16-s19}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s20-s23}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s24-s27}}",
+                    "add {z}, {ws}",
+                    "vstmia {z}, {{s28-s31}}",
+                    b = inout(reg) bias => _,
+                    n = inout(reg) pairs => _,
+                    x0 = inout(reg) x => _,
+                    xs = inout(reg) x_row_bytes => _,
+                    x2 = out(reg) _,
+                    w = inout(reg) w => _,
+                    ws = in(reg) row_bytes,
+                    z = inout(reg) z => _,
+                    out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                    out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                    out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                    out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                    out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                    out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                    out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                    out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                    options(nostack),
+                );
+            }
+        };
+    }
+    if relu {
+        // The loop leaves `{n}` at 0: `s0 = +0.0`, what `relu!` selects.
+        block!(concat!(
+            "vmov s0, {n}\n",
+            relu!("s0"; "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23"),
+            relu!("s0"; "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31"),
+        ));
+    } else {
+        block!("");
+    }
+}
+
+/// [`affine_4x4_asm`] for three columns, with the sums in
+/// `outer_product_4x3!`'s layout: 34 instructions per two steps of `k`,
+/// where the compiled loop takes 24 per step.
+///
+/// # Safety
+///
+/// As for [`affine_4x4_asm`], with runs of 3 floats (not 4) in `w`, `bias`
+/// and `z`.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn affine_4x3_asm(
+    relu: bool,
+    x: *const f32,
+    x_row_bytes: usize,
+    pairs: usize,
+    w: *const f32,
+    row_bytes: usize,
+    bias: *const f32,
+    z: *mut f32,
+) {
+    macro_rules! block {
+        ($epilogue:expr) => {
+            // SAFETY: the caller's (see above).
             unsafe {
                 core::arch::asm!(
                     "vldmia {b}, {{s16-s18}}",
                     "vldmia {b}, {{s20-s22}}",
                     "vldmia {b}, {{s24-s26}}",
                     "vldmia {b}, {{s28-s30}}",
-                    "movw {b}, #{n}",
+                    // Rows 1 to 3 of `x`: `{b}` and `{xs}` are free now.
+                    "add {b}, {x0}, {xs}",
+                    "add {x2}, {b}, {xs}",
+                    "add {xs}, {x2}, {xs}",
                     "2:",
                     "vldmia {x0}!, {{s0-s1}}",
-                    "vldmia {x1}!, {{s2-s3}}",
+                    "vldmia {b}!, {{s2-s3}}",
                     "vldmia {x2}!, {{s4-s5}}",
-                    "vldmia {x3}!, {{s6-s7}}",
+                    "vldmia {xs}!, {{s6-s7}}",
                     "vldmia {w}, {{s8-s10}}",
                     "add {w}, {ws}",
                     "vldmia {w}, {{s12-s14}}",
                     "add {w}, {ws}",
                     outer_product_4x3!("s0", "s2", "s4", "s6"; "s8", "s9", "s10"),
                     outer_product_4x3!("s1", "s3", "s5", "s7"; "s12", "s13", "s14"),
-                    "subs {b}, #1",
+                    "subs {n}, #1",
                     "bne 2b",
                     $epilogue,
                     "vstmia {z}, {{s16-s18}}",
@@ -823,15 +1028,14 @@ fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
                     "vstmia {z}, {{s24-s26}}",
                     "add {z}, {ws}",
                     "vstmia {z}, {{s28-s30}}",
-                    b = inout(reg) bias.as_ptr() => _,
-                    n = const (IN / 2) & 0xffff,
-                    x0 = inout(reg) x0.as_ptr() => _,
-                    x1 = inout(reg) x1.as_ptr() => _,
-                    x2 = inout(reg) x2.as_ptr() => _,
-                    x3 = inout(reg) x3.as_ptr() => _,
-                    w = inout(reg) w0.as_ptr() => _,
-                    ws = in(reg) OUT * 4,
-                    z = inout(reg) z0.as_mut_ptr() => _,
+                    b = inout(reg) bias => _,
+                    n = inout(reg) pairs => _,
+                    x0 = inout(reg) x => _,
+                    xs = inout(reg) x_row_bytes => _,
+                    x2 = out(reg) _,
+                    w = inout(reg) w => _,
+                    ws = in(reg) row_bytes,
+                    z = inout(reg) z => _,
                     out("s0") _, out("s1") _, out("s2") _, out("s3") _,
                     out("s4") _, out("s5") _, out("s6") _, out("s7") _,
                     out("s8") _, out("s9") _, out("s10") _,
@@ -845,17 +1049,81 @@ fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
             }
         };
     }
-    if is_relu::<G>() {
+    if relu {
         block!(concat!(
-            "vmov s0, {b}\n",
+            "vmov s0, {n}\n",
             relu!("s0"; "s16", "s17", "s18", "s20", "s21", "s22"),
             relu!("s0"; "s24", "s25", "s26", "s28", "s29", "s30"),
         ));
     } else {
         block!("");
-        apply_in_place::<G, 3, OUT, 4>(z, j0);
     }
-    Some(())
+}
+
+/// [`affine_4x4_asm`] for one row, with the accumulators in `s0`–`s3` and
+/// 15 instructions per two steps of `k` (the compiled loop: 13 per step).
+///
+/// # Safety
+///
+/// As for [`affine_4x4_asm`], with one row of `x` (no `x_row_bytes`) and one
+/// run of 4 floats in `z`. (It uses only `s0`–`s15` of the FPU's registers.)
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+#[inline(always)]
+unsafe fn affine_1x4_asm(
+    relu: bool,
+    x: *const f32,
+    pairs: usize,
+    w: *const f32,
+    row_bytes: usize,
+    bias: *const f32,
+    z: *mut f32,
+) {
+    macro_rules! block {
+        ($epilogue:expr) => {
+            // SAFETY: the caller's (see above).
+            unsafe {
+                core::arch::asm!(
+                    "vldmia {b}, {{s0-s3}}",
+                    "2:",
+                    "vldmia {x}!, {{s4-s5}}",
+                    "vldmia {w}, {{s8-s11}}",
+                    "add {w}, {ws}",
+                    "vldmia {w}, {{s12-s15}}",
+                    "add {w}, {ws}",
+                    "vmla.f32 s0, s4, s8",
+                    "vmla.f32 s1, s4, s9",
+                    "vmla.f32 s2, s4, s10",
+                    "vmla.f32 s3, s4, s11",
+                    "vmla.f32 s0, s5, s12",
+                    "vmla.f32 s1, s5, s13",
+                    "vmla.f32 s2, s5, s14",
+                    "vmla.f32 s3, s5, s15",
+                    "subs {n}, #1",
+                    "bne 2b",
+                    $epilogue,
+                    "vstmia {z}, {{s0-s3}}",
+                    b = in(reg) bias,
+                    n = inout(reg) pairs => _,
+                    x = inout(reg) x => _,
+                    w = inout(reg) w => _,
+                    ws = in(reg) row_bytes,
+                    z = in(reg) z,
+                    out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                    out("s4") _, out("s5") _,
+                    out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                    out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                    options(nostack),
+                );
+            }
+        };
+    }
+    if relu {
+        // The loop leaves `{n}` at 0: `s4 = +0.0`, what `relu!` selects.
+        block!(concat!("vmov s4, {n}\n", relu!("s4"; "s0", "s1", "s2", "s3")));
+    } else {
+        block!("");
+    }
 }
 
 /// [`Blocks::weight_gradient_4x4`] with its epilogue in the asm (for
