@@ -183,11 +183,13 @@ impl Loss<Softmax> for CrossEntropy {
         }
         // `exp(±0)` is 1 exactly, so the maximum's own term needs no case of
         // its own here; padding lanes take `exp(0)` and `ln(2)`, both on the
-        // lanes' common path.
+        // lanes' common path. Closures, not the functions themselves: in the
+        // bench build a function item was called through `Fn::call`, not
+        // inlined, and the lanes went through memory (W2: 500 more).
         in_lanes(
             exps.as_flattened_mut().get_mut(..used * N).unwrap_or(&mut []),
             T::ZERO,
-            T::exp_lanes,
+            |lanes| T::exp_lanes(lanes),
         );
         let mut sums = [T::ZERO; M];
         for (sum, e_row) in sums.iter_mut().zip(&exps).take(used) {
@@ -196,7 +198,7 @@ impl Loss<Softmax> for CrossEntropy {
             }
         }
         let mut logs = sums;
-        in_lanes(logs.get_mut(..used).unwrap_or(&mut []), T::TWO, T::ln_lanes);
+        in_lanes(logs.get_mut(..used).unwrap_or(&mut []), T::TWO, |lanes| T::ln_lanes(lanes));
         let mut total = T::ZERO;
         let rows = z
             .iter_mut()
