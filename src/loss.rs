@@ -198,7 +198,9 @@ impl Loss<Softmax> for CrossEntropy {
             }
         }
         let mut logs = sums;
-        in_lanes(logs.get_mut(..used).unwrap_or(&mut []), T::TWO, |lanes| T::ln_lanes(lanes));
+        in_lanes(logs.get_mut(..used).unwrap_or(&mut []), T::TWO, |lanes| {
+            T::ln_lanes(lanes)
+        });
         let mut total = T::ZERO;
         let rows = z
             .iter_mut()
