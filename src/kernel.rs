@@ -443,8 +443,8 @@ impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> InputGradientSin
 /// and the first `rows` rows: a block of columns of `dX = dZ·Wᵀ`, each
 /// element handed to `sink` straight from the registers. On x86-64 this is
 /// [`input_gradient_wide`] for at most [`ROWS`] columns and
-/// [`input_gradient_transposed`] for more (a narrow layer's whole `dX`, see
-/// `Dense::backward_narrow`); elsewhere [`input_gradient_rows`], which
+/// [`input_gradient_transposed`] for more (a layer's whole `dX`, see
+/// `Dense::backward_narrow` and `Dense::backward_whole`); elsewhere [`input_gradient_rows`], which
 /// offers full 4 × 4 blocks to the sink first
 /// ([`InputGradientSink::block_4x4`]).
 #[inline(always)]
@@ -562,8 +562,9 @@ pub(crate) fn input_gradient_wide<T: Scalar, const M: usize, const IN: usize, co
 /// a time with lanes along `k`, from a copy of `W` transposed once
 /// (`wt[j][k] = w[k][j]`): each `j` of a row broadcasts `dz[r][j]` onto
 /// `IN / 4` vector loads of `wt[j]`. For a layer of few outputs on x86-64,
-/// whose columns of `W` are short (`Dense::backward_narrow`); a row's `IN`
-/// accumulators must fit the registers. Same sums, same order.
+/// whose columns of `W` are short (`Dense::backward_narrow`), or of at most
+/// 16 inputs (`Dense::backward_whole`); a row's `IN` accumulators must fit
+/// the registers. Same sums, same order.
 #[inline(always)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only x86-64 and the tests run it
 pub(crate) fn input_gradient_transposed<T: Scalar, const M: usize, const IN: usize, const OUT: usize>(

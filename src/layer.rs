@@ -174,7 +174,8 @@ pub trait Upstream<T, const M: usize, const N: usize> {
     /// rows: column `k0 + kk` is `da[kk]` (so `kw ≤ K`).
     fn accept_gradient_columns<const K: usize>(&mut self, k0: usize, kw: usize, rows: usize, da: &[[T; M]; K]);
     /// Computes columns `k0 .. k0 + kw` of `∂f/∂input = dZ·Wᵀ` (at most 4,
-    /// except all of them at once for a layer of fewer than 4 outputs on x86-64)
+    /// except all of them at once on x86-64 for a layer of fewer than 4
+    /// outputs or of at most 16 inputs)
     /// for the first `rows` rows, from the layer's `dZ` and weights `W`, and
     /// takes them in without a buffer. Called after every other read of those
     /// input columns, and only when `W` is the one the forward pass used (so

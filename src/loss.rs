@@ -155,6 +155,93 @@ impl Loss<Softmax> for CrossEntropy {
         }
         loss
     }
+
+    /// x86-64: [`row_loss_and_gradient`](Self::row_loss_and_gradient) for
+    /// every row, with the same operations in the same order per value, but
+    /// in passes over the batch so that the exponentials (of every logit) and
+    /// the logarithms (of every row's sum) go four at a time through
+    /// `Blocks::exp_lanes`/`ln_lanes`, which `f32` computes in SSE lanes with
+    /// the scalar functions' bits (W2: about 70 instructions an exponential
+    /// and logarithm pair per logit and row, one at a time). The row
+    /// losses are added in row order, as the default does.
+    #[cfg(target_arch = "x86_64")]
+    fn batch_loss_and_gradient<T: Scalar, const M: usize, const N: usize>(
+        z: &mut Matrix<T, M, N>,
+        y: &Matrix<T, M, N>,
+        rows: usize,
+    ) -> T {
+        let m = T::from_usize(rows);
+        let used = rows.min(M);
+        let (z, y) = (z.as_array_mut(), y.as_array());
+        let mut maxima = [T::ZERO; M];
+        let mut exps = [[T::ZERO; N]; M];
+        for ((max, e_row), z_row) in maxima.iter_mut().zip(exps.iter_mut()).zip(z.iter()).take(used) {
+            *max = row_max(z_row);
+            for (e, &z) in e_row.iter_mut().zip(z_row) {
+                *e = z - *max;
+            }
+        }
+        // `exp(±0)` is 1 exactly, so the maximum's own term needs no case of
+        // its own here; padding lanes take `exp(0)` and `ln(2)`, both on the
+        // lanes' common path. Closures, not the functions themselves: in the
+        // bench build a function item was called through `Fn::call`, not
+        // inlined, and the lanes went through memory (W2: 500 more).
+        in_lanes(
+            exps.as_flattened_mut().get_mut(..used * N).unwrap_or(&mut []),
+            T::ZERO,
+            |lanes| T::exp_lanes(lanes),
+        );
+        let mut sums = [T::ZERO; M];
+        for (sum, e_row) in sums.iter_mut().zip(&exps).take(used) {
+            for &e in e_row {
+                *sum += e;
+            }
+        }
+        let mut logs = sums;
+        in_lanes(logs.get_mut(..used).unwrap_or(&mut []), T::TWO, |lanes| {
+            T::ln_lanes(lanes)
+        });
+        let mut total = T::ZERO;
+        let rows = z
+            .iter_mut()
+            .zip(y)
+            .zip(exps.iter().zip(maxima.iter().zip(sums.iter().zip(&logs))));
+        for ((z, y), (exps, (&max, (&sum, &log_sum)))) in rows.take(used) {
+            let mut loss = T::ZERO;
+            let mut y_sum = T::ZERO;
+            for ((d, &e), &y) in z.iter_mut().zip(exps).zip(y) {
+                if y != T::ZERO {
+                    loss += y * ((max - *d) + log_sum);
+                }
+                y_sum += y;
+                *d = e / sum;
+            }
+            for (d, &y) in z.iter_mut().zip(y) {
+                *d = (*d * y_sum - y) / m;
+            }
+            total += loss;
+        }
+        total / m
+    }
+}
+
+/// `values[i] = f(values)[i]`, four at a time, the last few padded with `pad`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn in_lanes<T: Scalar>(values: &mut [T], pad: T, f: impl Fn([T; 4]) -> [T; 4]) {
+    let (chunks, tail) = values.as_chunks_mut::<4>();
+    for chunk in chunks {
+        *chunk = f(*chunk);
+    }
+    if !tail.is_empty() {
+        let mut lanes = [pad; 4];
+        for (lane, &v) in lanes.iter_mut().zip(tail.iter()) {
+            *lane = v;
+        }
+        for (v, &lane) in tail.iter_mut().zip(f(lanes).iter()) {
+            *v = lane;
+        }
+    }
 }
 
 /// Binary cross-entropy over a [`Sigmoid`] output, summed over outputs and

@@ -126,12 +126,49 @@ pub trait Blocks: Sized {
     ) -> Option<()> {
         None
     }
+
+    /// [`Scalar::exp`](crate::Scalar::exp) of each of `L` values, with its
+    /// bits; side by side where the type can (x86-64's `f32`).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn exp_lanes<const L: usize>(x: [Self; L]) -> [Self; L]
+    where
+        Self: crate::Scalar,
+    {
+        x.map(crate::Scalar::exp)
+    }
+
+    /// [`Scalar::ln`](crate::Scalar::ln) of each of `L` values, with its
+    /// bits; side by side where the type can (x86-64's `f32`).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn ln_lanes<const L: usize>(x: [Self; L]) -> [Self; L]
+    where
+        Self: crate::Scalar,
+    {
+        x.map(crate::Scalar::ln)
+    }
 }
 
 impl Blocks for f64 {}
 
-#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+#[cfg(not(any(all(target_arch = "arm", target_abi = "eabihf"), target_arch = "x86_64")))]
 impl Blocks for f32 {}
+
+/// x86-64: the exponentials and logarithms of the cross-entropy side by
+/// side (see `exp::exp_f32_lanes`); no kernel blocks.
+#[cfg(target_arch = "x86_64")]
+impl Blocks for f32 {
+    #[inline(always)]
+    fn exp_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
+        crate::exp::exp_f32_lanes(x)
+    }
+
+    #[inline(always)]
+    fn ln_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
+        crate::exp::ln_f32_lanes(x)
+    }
+}
 
 /// The operands of a forward asm block for the `C` columns from `j0` that do
 /// not depend on its rows: `W` from `w[0][j0]` on (the pointer comes from the
