@@ -65,6 +65,26 @@ const C6: f32 = 0.001_381_460_9; // 0x3AB5_1223
 /// `e^r` from a polynomial and `2ⁿ` added to the exponent field.
 #[inline]
 pub(crate) fn exp_f32(x: f32) -> f32 {
+    let Reduced { n, e_r, bits } = reduce(x);
+    if in_common_window(bits) {
+        scale(e_r, bits)
+    } else {
+        exp_f32_rare(e_r, n)
+    }
+}
+
+/// `e^x`'s parts before the scaling by `2ⁿ`: `n`, `e^r` and the bits of
+/// `x·log₂e` shifted so that `n` is in its low mantissa bits.
+struct Reduced {
+    n: f32,
+    e_r: f32,
+    bits: u32,
+}
+
+/// The common path of [`exp_f32`] up to `e^r`, shared with
+/// `exp_f32_lanes`, which must give the same bits.
+#[inline(always)]
+fn reduce(x: f32) -> Reduced {
     let shifted = x * LOG2_E + SHIFTER;
     let n = shifted - SHIFTER;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -80,15 +100,26 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     // The leading terms are added last, so that most of the rounding happens
     // in small terms.
     let e_r = 1.0 + (r + r2 * q);
-    let bits = shifted.to_bits();
-    // −125 ≤ n ≤ 127: e^r is in [0.70, 1.42], so 2ⁿ·e^r is a normal number,
-    // and adding n to the exponent field is the exact product. NaN, ±∞ and
-    // |x·log₂e| ≥ 2²² land outside the window (`shifted` is not in [2²³, 2²⁴)).
-    if bits.wrapping_sub(SHIFTER_BITS - 125) <= 252 {
-        f32::from_bits(e_r.to_bits().wrapping_add(bits << 23))
-    } else {
-        exp_f32_rare(e_r, n)
+    Reduced {
+        n,
+        e_r,
+        bits: shifted.to_bits(),
     }
+}
+
+/// Whether `−125 ≤ n ≤ 127`, where `e^r` in [0.70, 1.42] makes `2ⁿ·e^r` a
+/// normal number and adding `n` to the exponent field is the exact product.
+/// NaN, ±∞ and `|x·log₂e| ≥ 2²²` land outside the window (`shifted` is not
+/// in [2²³, 2²⁴)).
+#[inline(always)]
+fn in_common_window(bits: u32) -> bool {
+    bits.wrapping_sub(SHIFTER_BITS - 125) <= 252
+}
+
+/// `2ⁿ·e^r` inside the common window: `n` added to the exponent field.
+#[inline(always)]
+fn scale(e_r: f32, bits: u32) -> f32 {
+    f32::from_bits(e_r.to_bits().wrapping_add(bits << 23))
 }
 
 /// [`exp_f32`] of `L` values side by side, with the same bits: the common
@@ -103,14 +134,9 @@ pub(crate) fn exp_f32_lanes<const L: usize>(x: [f32; L]) -> [f32; L] {
     let mut out = [0.0f32; L];
     let mut common = true;
     for (o, &x) in out.iter_mut().zip(&x) {
-        let shifted = x * LOG2_E + SHIFTER;
-        let n = shifted - SHIFTER;
-        let r = (x - n * LN2_HI) - n * LN2_LO;
-        let q = C2 + r * (C3 + r * (C4 + r * (C5 + r * C6)));
-        let e_r = 1.0 + (r + (r * r) * q);
-        let bits = shifted.to_bits();
-        common &= bits.wrapping_sub(SHIFTER_BITS - 125) <= 252;
-        *o = f32::from_bits(e_r.to_bits().wrapping_add(bits << 23));
+        let Reduced { e_r, bits, .. } = reduce(x);
+        common &= in_common_window(bits);
+        *o = scale(e_r, bits);
     }
     if common { out } else { x.map(exp_f32) }
 }
