@@ -4,7 +4,7 @@
 //!
 //! [`Blocks`] is a supertrait of [`Scalar`](crate::Scalar) through its seal,
 //! as [`AdamLoop`](crate::optim::AdamLoop) is, so generic code calls
-//! `T::affine_4x4(...)` and the choice is made by the impl, per type, at
+//! `T::affine_4xn(...)` and the choice is made by the impl, per type, at
 //! compile time.
 
 use crate::Elementwise;
@@ -463,7 +463,7 @@ macro_rules! times_relu_derivative {
 
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 impl Blocks for f32 {
-    /// The 4 × 4 and 4 × 3 blocks: [`affine_4x4`], [`affine_4x3`].
+    /// The 4 × 4 and 4 × 3 blocks: [`affine_4xc`].
     #[inline(always)]
     fn affine_4xn<G: Elementwise, const IN: usize, const OUT: usize>(
         x: &[[f32; IN]; 4],
@@ -474,8 +474,8 @@ impl Blocks for f32 {
         width: usize,
     ) -> Option<()> {
         match width {
-            4 => affine_4x4::<G, IN, OUT>(x, w, b, z, j0),
-            3 => affine_4x3::<G, IN, OUT>(x, w, b, z, j0),
+            4 => affine_4xc::<G, 4, IN, OUT>(x, w, b, z, j0),
+            3 => affine_4xc::<G, 3, IN, OUT>(x, w, b, z, j0),
             _ => None,
         }
     }
@@ -697,31 +697,34 @@ impl Blocks for f32 {
 }
 
 /// `z[r][j0 + l] = g(b[j0 + l] + Σₖ x[r][k]·w[k][j0 + l])` (ascending `k`)
-/// for a 4 × 4 block of `Z = g(X·W + b)` ([`affine_4x4_asm`]); `None` (and
-/// `z` untouched) unless `IN` is even (see `forward_block_operands`) and the
-/// block's columns lie inside `W` and `z`.
+/// for a block of 4 rows and `C` columns of `Z = g(X·W + b)`, `C` 4
+/// ([`affine_4x4_asm`]) or 3 ([`affine_4x3_asm`]); `None` (and `z`
+/// untouched) for other widths, unless `IN` is even (see
+/// `forward_block_operands`), or unless the block's columns lie inside `W`
+/// and `z`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(always)]
-fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
+fn affine_4xc<G: Elementwise, const C: usize, const IN: usize, const OUT: usize>(
     x: &[[f32; IN]; 4],
     w: &[[f32; OUT]; IN],
     b: &[f32; OUT],
     z: &mut [[f32; OUT]; 4],
     j0: usize,
 ) -> Option<()> {
-    let (w0, bias) = forward_block_operands::<4, IN, OUT>(w, b, j0)?;
-    z.first()?.get(j0..)?.first_chunk::<4>()?;
+    let block = forward_block_asm::<C>()?;
+    let (w0, bias) = forward_block_operands::<C, IN, OUT>(w, b, j0)?;
+    z.first()?.get(j0..)?.first_chunk::<C>()?;
     let z0 = z.as_flattened_mut().get_mut(j0..)?;
     // SAFETY: `IN ≥ 2` is even, so `IN / 2 ≥ 1` passes read exactly the `IN`
-    // elements of each row of `x`. `w0` starts at `w[0][j0]` with
-    // `j0 + 4 ≤ OUT`: its `IN` runs of four floats, one row (`OUT` floats)
-    // apart, are `w[k][j0..j0 + 4]`, inside `w`. `bias` is four floats.
-    // `z0` starts at `z[0][j0]`: its four runs, `OUT` floats apart, are
-    // `z[r][j0..j0 + 4]`, inside `z`, which is borrowed mutably and so
-    // aliased by none of the others.
+    // elements of each row of `x`, the rows `IN` floats apart. `w0` starts
+    // at `w[0][j0]` with `j0 + C ≤ OUT`: its `IN` runs of `C` floats, one
+    // row (`OUT` floats) apart, are `w[k][j0..j0 + C]`, inside `w`. `bias`
+    // is `C` floats. `z0` starts at `z[0][j0]`: its four runs, `OUT` floats
+    // apart, are `z[r][j0..j0 + C]`, inside `z`, which is borrowed mutably
+    // and so aliased by none of the others.
     unsafe {
-        affine_4x4_asm(
+        block(
             is_relu::<G>(),
             x[0].as_ptr(),
             IN * 4,
@@ -733,44 +736,28 @@ fn affine_4x4<G: Elementwise, const IN: usize, const OUT: usize>(
         );
     }
     if !is_relu::<G>() {
-        apply_in_place::<G, 4, OUT, 4>(z, j0);
+        apply_in_place::<G, C, OUT, 4>(z, j0);
     }
     Some(())
 }
 
-/// [`affine_4x4`] for three columns ([`affine_4x3_asm`]), with `j0 + 3 ≤ OUT`.
+/// The asm of a forward block of 4 rows and `C` columns: [`affine_4x4_asm`]
+/// or [`affine_4x3_asm`]; `None` for other widths.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(always)]
-fn affine_4x3<G: Elementwise, const IN: usize, const OUT: usize>(
-    x: &[[f32; IN]; 4],
-    w: &[[f32; OUT]; IN],
-    b: &[f32; OUT],
-    z: &mut [[f32; OUT]; 4],
-    j0: usize,
-) -> Option<()> {
-    let (w0, bias) = forward_block_operands::<3, IN, OUT>(w, b, j0)?;
-    z.first()?.get(j0..)?.first_chunk::<3>()?;
-    let z0 = z.as_flattened_mut().get_mut(j0..)?;
-    // SAFETY: as for `affine_4x4`, with `j0 + 3 ≤ OUT` and runs of three
-    // floats (not four).
-    unsafe {
-        affine_4x3_asm(
-            is_relu::<G>(),
-            x[0].as_ptr(),
-            IN * 4,
-            IN / 2,
-            w0.as_ptr(),
-            OUT * 4,
-            bias.as_ptr(),
-            z0.as_mut_ptr(),
-        );
+fn forward_block_asm<const C: usize>() -> Option<ForwardBlockAsm> {
+    match C {
+        4 => Some(affine_4x4_asm),
+        3 => Some(affine_4x3_asm),
+        _ => None,
     }
-    if !is_relu::<G>() {
-        apply_in_place::<G, 3, OUT, 4>(z, j0);
-    }
-    Some(())
 }
+
+/// The signature of [`affine_4x4_asm`] and [`affine_4x3_asm`].
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[allow(unsafe_code)]
+type ForwardBlockAsm = unsafe fn(bool, *const f32, usize, usize, *const f32, usize, *const f32, *mut f32);
 
 /// [`Blocks::affine_rows`] for `inputs` even and at least 2 and `OUT` 3 or
 /// a multiple of 4: the batch in blocks of 4 rows, each in blocks of 4
@@ -818,49 +805,44 @@ fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
     let blocks = rows / 4;
     for (block, zb) in z.as_chunks_mut::<4>().0.iter_mut().take(blocks).enumerate() {
         let xb = xp.wrapping_add(4 * block * inputs);
-        for j0 in (0..OUT / 4).map(|j| 4 * j) {
-            // SAFETY: rows `4·block .. 4·block + 4` are below `rows`, so the
-            // four rows from `xb`, `inputs` floats apart, are each `inputs =
-            // 2·pairs` readable floats of `x` (which holds `rows · inputs`). `j0 + 4 ≤ OUT`: the `inputs`
-            // runs of four floats from `w[j0]`, `OUT` floats apart, end by
-            // `inputs · OUT ≤ w.len()`; the bias run is `b[j0..j0 + 4]`; the
-            // four runs from `zb[0][j0]`, `OUT` apart, are `zb[r][j0..j0 +
-            // 4]`, inside `zb`, borrowed mutably (the pointer taken just
-            // now) and so aliased by none of the others.
-            unsafe {
-                affine_4x4_asm(
-                    is_relu::<G>(),
-                    xb,
-                    inputs * 4,
-                    pairs,
-                    wp.wrapping_add(j0),
-                    OUT * 4,
-                    bp.wrapping_add(j0),
-                    zb.as_flattened_mut().as_mut_ptr().wrapping_add(j0),
-                );
-            }
-            if !is_relu::<G>() {
-                apply_in_place::<G, 4, OUT, 4>(zb, j0);
-            }
+        // The block of the `C` columns from `j0`, `j0 + C ≤ OUT`.
+        macro_rules! block {
+            ($c:literal, $j0:expr) => {
+                let j0 = $j0;
+                if let Some(block) = forward_block_asm::<$c>() {
+                    // SAFETY: rows `4·block .. 4·block + 4` are below `rows`,
+                    // so the four rows from `xb`, `inputs` floats apart, are
+                    // each `inputs = 2·pairs` readable floats of `x` (which
+                    // holds `rows · inputs`). With `j0 + C ≤ OUT`, the
+                    // `inputs` runs of `C` floats from `w[j0]`, `OUT` floats
+                    // apart, end by `inputs · OUT ≤ w.len()`; the bias run is
+                    // `b[j0..j0 + C]`; the four runs from `zb[0][j0]`, `OUT`
+                    // apart, are `zb[r][j0..j0 + C]`, inside `zb`, borrowed
+                    // mutably (the pointer taken just now) and so aliased by
+                    // none of the others.
+                    unsafe {
+                        block(
+                            is_relu::<G>(),
+                            xb,
+                            inputs * 4,
+                            pairs,
+                            wp.wrapping_add(j0),
+                            OUT * 4,
+                            bp.wrapping_add(j0),
+                            zb.as_flattened_mut().as_mut_ptr().wrapping_add(j0),
+                        );
+                    }
+                    if !is_relu::<G>() {
+                        apply_in_place::<G, $c, OUT, 4>(zb, j0);
+                    }
+                }
+            };
+        }
+        for j in 0..OUT / 4 {
+            block!(4, 4 * j);
         }
         if OUT % 4 == 3 {
-            let j0 = OUT - 3;
-            // SAFETY: as above, with `j0 + 3 = OUT` and runs of three floats.
-            unsafe {
-                affine_4x3_asm(
-                    is_relu::<G>(),
-                    xb,
-                    inputs * 4,
-                    pairs,
-                    wp.wrapping_add(j0),
-                    OUT * 4,
-                    bp.wrapping_add(j0),
-                    zb.as_flattened_mut().as_mut_ptr().wrapping_add(j0),
-                );
-            }
-            if !is_relu::<G>() {
-                apply_in_place::<G, 3, OUT, 4>(zb, j0);
-            }
+            block!(3, OUT - 3);
         }
     }
     for (r, zr) in z.iter_mut().enumerate().take(rows).skip(4 * blocks) {
