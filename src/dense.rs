@@ -94,7 +94,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
     /// [`Layer::backward`] behind a call boundary on 32-bit Arm, when `update`
     /// keeps `W` (the checked step).
     ///
-    /// As for the forward kernel (`kernel::affine_batch`), a function of its
+    /// As for the forward kernels (`kernel::affine_batch_typed`), a function of its
     /// own gets `X`, `dZ`, `W` and the gradient as separate base pointers;
     /// inlined into the trainer, every operand was addressed from the
     /// trainer's one base and each load beyond `vldr`'s 1020-byte offset range

@@ -53,19 +53,10 @@ mod blocks; // after `unrolled!`, which it uses
 
 pub(crate) use blocks::Blocks;
 
-/// [`affine`] for a batch, behind a call boundary on 32-bit Arm.
-///
-/// As a function of its own, `x`, `w` and `z` arrive as three base pointers
-/// and every load of a block is one instruction with a small offset. Inlined
-/// into a caller holding all of them in one structure (a trainer), LLVM
-/// addressed them from one shared base, with an extra `add` per row of `x`
-/// wherever the offset exceeded `vldr`'s 1020 bytes (W2 on the Cortex-M4F:
-/// about 1,000 instructions per step). x86-64 addresses any offset in one
-/// instruction and gains nothing from the call, so it keeps the kernel inline.
-///
-/// The element type's [`Blocks::affine_rows`] goes first: where it takes the
-/// layer (`f32` on hard-float Arm, most shapes), one copy of the kernel
-/// serves every input count.
+/// [`affine`] for a batch. The element type's [`Blocks::affine_rows`] goes
+/// first: where it takes the layer (`f32` on hard-float Arm, most shapes),
+/// one copy of the kernel serves every input count; otherwise
+/// [`affine_batch_typed`].
 #[inline(always)]
 pub(crate) fn affine_batch<
     T: Scalar,
@@ -86,7 +77,16 @@ pub(crate) fn affine_batch<
     }
 }
 
-/// [`affine_batch`] with every size a constant.
+/// [`affine_batch`] with every size a constant, behind a call boundary on
+/// 32-bit Arm (as `affine_rows_even` is).
+///
+/// As a function of its own, `x`, `w` and `z` arrive as three base pointers
+/// and every load of a block is one instruction with a small offset. Inlined
+/// into a caller holding all of them in one structure (a trainer), LLVM
+/// addressed them from one shared base, with an extra `add` per row of `x`
+/// wherever the offset exceeded `vldr`'s 1020 bytes (W2 on the Cortex-M4F:
+/// about 1,000 instructions per step). x86-64 addresses any offset in one
+/// instruction and gains nothing from the call, so it keeps the kernel inline.
 #[cfg_attr(target_arch = "arm", inline(never))]
 #[cfg_attr(not(target_arch = "arm"), inline(always))]
 fn affine_batch_typed<T: Scalar, G: Elementwise, const L: usize, const M: usize, const IN: usize, const OUT: usize>(

@@ -280,7 +280,9 @@ where
 /// the dry run, norm clipping): through `dyn`, so that one copy of the walk
 /// over the network's tensors serves all of them, and each visitor's `visit`
 /// is compiled once instead of once per tensor. What it costs, an indirect
-/// call per tensor, is paid only in the steps that need them.
+/// call per tensor, is paid only in the steps that run them: the first, one
+/// after a refused or uncertified update, and, under `Clip::Norm`, every
+/// step (its sum of squares is one of these passes).
 #[inline(never)]
 fn visit_cold<T, Ls, S, const IN: usize, const OUT: usize>(
     layers: &mut Ls,

@@ -248,8 +248,12 @@ fn shapes_mse(net: &shapes::ShapesNet) -> f64 {
 
 #[test]
 fn shapes_run_learns_its_targets() {
-    // Steps of 8 rows and of 6 (every third), as the firmware takes them.
-    assert_eq!((0..6).map(shapes::rows).collect::<Vec<_>>(), [8, 8, 6, 8, 8, 6]);
+    // Steps of 8 rows and, every other step, of 6, 7, 5, 3 and 1, as the
+    // firmware takes them.
+    assert_eq!(
+        (0..10).map(shapes::rows).collect::<Vec<_>>(),
+        [8, 6, 8, 7, 8, 5, 8, 3, 8, 1]
+    );
     let mut trainer = Box::new(shapes::ShapesTrainer::ZEROED);
     let mut losses = Losses::default();
     shapes::run(&mut trainer, &mut losses).unwrap();

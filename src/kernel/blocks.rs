@@ -173,8 +173,8 @@ impl Blocks for f32 {
 /// The operands of a forward asm block for the `C` columns from `j0` that do
 /// not depend on its rows: `W` from `w[0][j0]` on (the pointer comes from the
 /// whole matrix, whose rows the asm reads) and the `C` biases; `None` unless
-/// `IN` is even and at most 131,070 (two steps of `k` a pass, the pass count
-/// loaded by `movw`) and the block's columns lie inside `W`.
+/// `IN` is even and at least 2 (two steps of `k` a pass) and the block's
+/// columns lie inside `W`.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[inline(always)]
 fn forward_block_operands<'a, const C: usize, const IN: usize, const OUT: usize>(
@@ -182,7 +182,7 @@ fn forward_block_operands<'a, const C: usize, const IN: usize, const OUT: usize>
     b: &'a [f32; OUT],
     j0: usize,
 ) -> Option<(&'a [f32], &'a [f32; C])> {
-    if IN < 2 || !IN.is_multiple_of(2) || IN / 2 > 0xffff {
+    if IN < 2 || !IN.is_multiple_of(2) {
         return None;
     }
     let bias = b.get(j0..)?.first_chunk::<C>()?;
@@ -480,11 +480,13 @@ impl Blocks for f32 {
         }
     }
 
-    /// [`affine_rows_even`] for an even number of inputs from 4 and 3 or a
-    /// multiple of 4 outputs (the widths of its blocks); other layers
-    /// decline. With 2 inputs a block's loop runs once, and its constants
-    /// pay more than a shared copy saves (W1's 2 → 4 layer on the
-    /// Cortex-M4F: 55 instructions a step at opt-levels 2 and 3).
+    /// [`affine_rows_even`] for an even number of inputs from 4 and a width
+    /// `OUT` of 4·n or 4·n + 3 (the widths of its blocks), when `x` holds
+    /// `M ≥ rows` rows of `inputs` and `w` is `inputs × OUT`; every other
+    /// layer declines. With 2 inputs a block's loop runs once, and its
+    /// constants pay more than a shared copy saves (W1's 2 → 4 layer on the
+    /// Cortex-M4F: 55 instructions a step at opt-levels 2 and 3). For the
+    /// typed callers the checks are on constants, and fold away.
     #[inline(always)]
     fn affine_rows<G: Elementwise, const M: usize, const OUT: usize>(
         x: &[f32],
@@ -494,9 +496,18 @@ impl Blocks for f32 {
         z: &mut [[f32; OUT]; M],
         rows: usize,
     ) -> Option<()> {
-        if OUT < 3 || OUT % 4 == 1 || OUT % 4 == 2 || inputs < 4 || !inputs.is_multiple_of(2) || rows > M {
+        if OUT == 0
+            || !matches!(OUT % 4, 0 | 3)
+            || inputs < 4
+            || !inputs.is_multiple_of(2)
+            || rows > M
+            || x.len() < M.checked_mul(inputs)?
+            || w.len() < inputs.checked_mul(OUT)?
+        {
             return None;
         }
+        // These checks imply `affine_rows_even`'s own (`rows ≤ M`), so it
+        // computes every row.
         affine_rows_even::<G, M, OUT>(x, inputs, w, b, z, rows);
         Some(())
     }
@@ -726,7 +737,7 @@ fn affine_4xc<G: Elementwise, const C: usize, const IN: usize, const OUT: usize>
     unsafe {
         block(
             is_relu::<G>(),
-            x[0].as_ptr(),
+            x.as_flattened().as_ptr(),
             IN * 4,
             IN / 2,
             w0.as_ptr(),
@@ -759,15 +770,16 @@ fn forward_block_asm<const C: usize>() -> Option<ForwardBlockAsm> {
 #[allow(unsafe_code)]
 type ForwardBlockAsm = unsafe fn(bool, *const f32, usize, usize, *const f32, usize, *const f32, *mut f32);
 
-/// [`Blocks::affine_rows`] for `inputs` even and at least 2 and `OUT` 3 or
-/// a multiple of 4: the batch in blocks of 4 rows, each in blocks of 4
+/// [`Blocks::affine_rows`] for `inputs` even and at least 2 and `OUT` of
+/// 4·n or 4·n + 3: the batch in blocks of 4 rows, each in blocks of 4
 /// columns ([`affine_4x4_asm`]) and 3 ([`affine_4x3_asm`]); the last
 /// `rows % 4` rows one at a time ([`affine_1x4_asm`], and the plain sum for
-/// 3 columns). It does nothing for any other shape, or unless `x` holds
-/// `rows ≤ M` rows of `inputs` and `w` is `inputs × OUT`, which
-/// [`Blocks::affine_rows`] ensures.
+/// 3 columns). For any other shape, or unless `x` holds `rows ≤ M` rows of
+/// `inputs` and `w` is `inputs × OUT`, it leaves `z` untouched; these
+/// checks are for the soundness of the asm, and always pass when called
+/// from [`Blocks::affine_rows`], which has checked more.
 ///
-/// Generic over neither the input count nor the input type: the layers of a
+/// Generic over the element type of neither the input count: the layers of a
 /// network that share an activation, a batch and a width share this copy
 /// (W2's two ReLU layers of 16 on the Cortex-M4F at opt-level "s": its
 /// training code 8,804 → 8,168 bytes). What it costs: the pass count and
@@ -794,8 +806,8 @@ fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
     if pairs == 0
         || !inputs.is_multiple_of(2)
         || rows > M
-        || OUT < 3
-        || !(OUT.is_multiple_of(4) || OUT % 4 == 3)
+        || OUT == 0
+        || !matches!(OUT % 4, 0 | 3)
         || x.len() < x_needed
         || w.len() < w_needed
     {
@@ -879,8 +891,9 @@ fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
     }
 }
 
-/// The asm of a 4 × 4 forward block: `z[r·ws + l] = b[l] + Σₖ x[r][k]·w[k·ws
-/// + l]` (`ws` in floats here, ascending `k`), rectified if `relu`.
+/// The asm of a 4 × 4 forward block, `z[r][l] = b[l] + Σₖ x[r][k]·w[k][l]`
+/// (ascending `k`; each of `x`, `w` and `z` read or written by rows, its
+/// own stride apart), rectified if `relu`.
 ///
 /// Two steps of `k` per pass: each row of `x` gives its next two elements to
 /// one `vldmia` with writeback (4 row pointers), the rows `w[k]` and
@@ -899,11 +912,14 @@ fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
 /// # Safety
 ///
 /// `pairs ≥ 1`; `x` points to the first of 4 rows of `2·pairs` readable
-/// floats, `x_row_bytes` bytes apart; `w` to the first of `2·pairs` runs of 4
-/// readable floats, `row_bytes` bytes apart;
-/// `bias` to 4 readable floats; `z` to the first of 4 runs of 4 writable
-/// floats, `row_bytes` apart, which no other operand and no live reference
-/// overlaps. (The asm then reads and writes exactly those; the last
+/// floats, `x_row_bytes` bytes apart, all four reachable through that one
+/// pointer (it comes from the whole matrix, not from its first row); `w` to
+/// the first of `2·pairs` runs of 4 readable floats, `row_bytes` bytes
+/// apart; `bias` to 4 readable floats; `z` to the first of 4 runs of 4
+/// writable floats, `row_bytes` apart, which no other operand overlaps and
+/// nothing else reads or writes during the call. Every pointer is 4-byte
+/// aligned and both strides are multiples of 4 (`vldm` and `vstm` fault on
+/// unaligned addresses). (The asm then reads and writes exactly those; the last
 /// additions point at most one run past them and are never dereferenced. It
 /// uses only its operand registers and `s0`–`s31`, all declared clobbered,
 /// so the compiler saves the callee-saved `s16`–`s31` where it must; it

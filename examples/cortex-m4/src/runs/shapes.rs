@@ -7,8 +7,9 @@
 //! the asm's stores), gradients of 3-wide blocks stored from the asm, `dX`
 //! with an odd number of outputs into a sigmoid layer (the asm's sums, then
 //! the derivative in Rust), `dX` into a ReLU layer of 7 (a 4-wide block with
-//! the derivative in the asm, then the plain loop), and batches of 6 rows,
-//! whose last 2 rows take the one-row forward blocks and the plain loops.
+//! the derivative in the asm, then the plain loop), and short batches (7, 6,
+//! 5, 3 and 1 rows), whose last 1 to 3 rows take the one-row forward blocks
+//! and the plain loops.
 //! It learns a smooth target (MSE, Adam); the firmware prints the final
 //! weights' checksum, which must equal the host's.
 
@@ -23,7 +24,8 @@ pub type ShapesNet = mlp!(f32; 4 => 7 Relu => 8 Tanh => 7 Sigmoid => 3 Sigmoid);
 pub const BATCH: usize = 8;
 /// Batches in the dataset.
 pub const BATCHES: usize = 4;
-/// The trainer: Adam, MSE, batches of 8 (of which every third step uses 6).
+/// The trainer: Adam, MSE, batches of 8 (of which every other step uses
+/// fewer, see [`rows`]).
 pub type ShapesTrainer = Trainer<ShapesNet, Adam<f32>, Mse, BATCH>;
 /// The optimizer: Adam with lr 0.01.
 pub const ADAM: Adam<f32> = Adam::with_betas(0.01, 0.9, 0.999, 1e-7);
@@ -103,10 +105,18 @@ pub const fn initial_network() -> ShapesNet {
 /// The initial network as a constant: set-up copies it from flash.
 pub const INITIAL: ShapesNet = initial_network();
 
-/// Rows that step `index` trains on: 6 on every third step (a batch whose
-/// last block of rows is short), 8 otherwise.
+/// Rows that step `index` trains on: 8 on even steps, and on odd steps 6,
+/// 7, 5, 3 and 1 in turn: 1, 2 or 3 rows after the last full block of 4,
+/// and once a batch shorter than a block.
 pub const fn rows(index: u32) -> usize {
-    if index % 3 == 2 { 6 } else { BATCH }
+    match index % 10 {
+        1 => 6,
+        3 => 7,
+        5 => 5,
+        7 => 3,
+        9 => 1,
+        _ => BATCH,
+    }
 }
 
 /// Sets the trainer up ([`INITIAL`], [`ADAM`], zero moments), then trains for
