@@ -784,10 +784,10 @@ type ForwardBlockAsm = unsafe fn(bool, *const f32, usize, usize, *const f32, usi
 /// (W2's two ReLU layers of 16 on the Cortex-M4F at opt-level "s": its
 /// training code 8,804 → 8,168 bytes). What it costs: the pass count and
 /// the rows of `x` come in registers where the typed kernel had constants,
-/// and the loop keeps more pointers (W2: 117 more instructions a step, 7 a
+/// and the loop keeps more pointers (W2: 103 more instructions a step, 6 a
 /// block). The asm computes rows 1 to 3 of `x` itself, from row 0 and the
 /// stride, into registers that are free by then: four row pointers kept
-/// across the loop spilled (W2: 175 more, not 117).
+/// across the loop spilled (W2: 58 more).
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
 #[allow(unsafe_code)]
 #[inline(never)]
