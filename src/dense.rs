@@ -137,12 +137,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         U: ParamUpdate<T, S>,
     {
         #[cfg(target_arch = "x86_64")]
-        if U::KEEPS_PARAMS && OUT < 4 && IN * OUT <= 48 {
-            self.backward_narrow(input, rows, dz, slots, update);
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        if U::KEEPS_PARAMS && I::WANTS_GRADIENT && IN > ROWS && IN <= 16 {
+        if U::KEEPS_PARAMS && (Self::NARROW || (I::WANTS_GRADIENT && IN > ROWS && IN <= 16)) {
             self.backward_whole(input, rows, dz, slots, update);
             return;
         }
@@ -157,46 +152,21 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
     }
 
-    /// [`Layer::backward`]'s body on x86-64 for a layer of fewer than 4
-    /// outputs (an output layer's classes) and at most 48 weights, when
-    /// `update` keeps `W`: all of `dW`, then all of `dX`, then the bias.
+    /// Fewer than 4 outputs (an output layer's classes) and at most 48
+    /// weights: on x86-64, `dW` whole with lanes along `k`.
     ///
     /// In blocks of 4 input columns, such a layer's 12 gradients (and its
     /// `dX` block's weights) lie in memory in an order no lane layout
     /// matches, and LLVM packed them with shuffles: W2's 16 × 3 output layer
     /// cost 2.8 instructions per multiply-add. Whole, `dW` runs its lanes
-    /// along `k` (each row of `X` is `IN / 4` vector loads) and `dX` along
-    /// `k` from a transposed copy of `W` (see the kernels); the accumulators
-    /// fit SSE's 16 registers up to 48 weights. `W` does not change during
-    /// the pass, so `dX` may come after all of `dW`; the sums are the same.
+    /// along `k` (each row of `X` is `IN / 4` vector loads); the accumulators
+    /// fit SSE's 16 registers up to 48 weights.
     #[cfg(target_arch = "x86_64")]
-    #[inline(always)]
-    fn backward_narrow<const M: usize, I, S, U>(
-        &mut self,
-        input: &mut I,
-        rows: usize,
-        dz: &[[T; OUT]; M],
-        slots: &mut Dense<S, IN, OUT, G>,
-        update: &mut U,
-    ) where
-        I: Upstream<T, M, IN>,
-        S: Zeroed + Copy,
-        U: ParamUpdate<T, S>,
-    {
-        let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
-        let x = input.input().as_array();
-        kernel::weight_gradient_whole::<T, S, U, M, IN, OUT>(x, dz, rows, w, w_slots, update);
-        if I::WANTS_GRADIENT {
-            input.accept_input_gradient(dz, self.weights.as_array(), rows, 0, IN);
-        }
-        let bias = &mut self.bias.as_array_mut()[0];
-        let bias_slots = &mut slots.bias.as_array_mut()[0];
-        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
-    }
+    const NARROW: bool = OUT < 4 && IN * OUT <= 48;
 
-    /// [`Layer::backward`]'s body on x86-64 for a hidden layer's input of
-    /// 5 to 16 columns, when `update` keeps `W`: every block of `dW`, then
-    /// all of `dX` at once, then the bias.
+    /// [`Layer::backward`]'s body on x86-64, when `update` keeps `W`, for a
+    /// [`NARROW`](Self::NARROW) layer or a hidden layer's input of 5 to 16
+    /// columns: all of `dW`, then all of `dX` at once, then the bias.
     ///
     /// `dX = dZ·Wᵀ` a row at a time with lanes along `k`, from a copy of `W`
     /// transposed once (`kernel::input_gradient_transposed`): a row's 16
@@ -221,14 +191,29 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
     {
         let (w, w_slots) = (self.weights.as_array_mut(), slots.weights.as_array_mut());
         let x = input.input().as_array();
-        for block in 0..IN / ROWS {
-            kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, block * ROWS, ROWS, w, w_slots, update);
+        if Self::NARROW {
+            kernel::weight_gradient_whole::<T, S, U, M, IN, OUT>(x, dz, rows, w, w_slots, update);
+        } else {
+            for block in 0..IN / ROWS {
+                kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(
+                    x,
+                    dz,
+                    rows,
+                    block * ROWS,
+                    ROWS,
+                    w,
+                    w_slots,
+                    update,
+                );
+            }
+            if !IN.is_multiple_of(ROWS) {
+                let k0 = IN - IN % ROWS;
+                kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, IN % ROWS, w, w_slots, update);
+            }
         }
-        if !IN.is_multiple_of(ROWS) {
-            let k0 = IN - IN % ROWS;
-            kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, IN % ROWS, w, w_slots, update);
+        if I::WANTS_GRADIENT {
+            input.accept_input_gradient(dz, self.weights.as_array(), rows, 0, IN);
         }
-        input.accept_input_gradient(dz, self.weights.as_array(), rows, 0, IN);
         let bias = &mut self.bias.as_array_mut()[0];
         let bias_slots = &mut slots.bias.as_array_mut()[0];
         kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);

@@ -351,7 +351,7 @@ fn weight_gradient_block<T, S, U, const L: usize, const M: usize, const IN: usiz
 /// [`weight_gradient`] for every `k` at once, lanes along `k`: `acc[j]`
 /// takes `x[r][..]·dz[r][j]`, `IN / 4` vector loads of each row of `x`
 /// times one broadcast per `j`. For a layer of few outputs on x86-64
-/// (`Dense::backward_narrow`); its `IN × OUT` accumulators must fit the
+/// (`Dense::NARROW`); its `IN × OUT` accumulators must fit the
 /// registers. The gradients go to `update` a row of `W` at a time. Same
 /// sums, same order.
 #[inline(always)]
@@ -444,7 +444,7 @@ impl<T: Scalar, G: Elementwise, const M: usize, const N: usize> InputGradientSin
 /// element handed to `sink` straight from the registers. On x86-64 this is
 /// [`input_gradient_wide`] for at most [`ROWS`] columns and
 /// [`input_gradient_transposed`] for more (a layer's whole `dX`, see
-/// `Dense::backward_narrow` and `Dense::backward_whole`); elsewhere [`input_gradient_rows`], which
+/// `Dense::backward_whole`); elsewhere [`input_gradient_rows`], which
 /// offers full 4 × 4 blocks to the sink first
 /// ([`InputGradientSink::block_4x4`]).
 #[inline(always)]
@@ -562,7 +562,7 @@ pub(crate) fn input_gradient_wide<T: Scalar, const M: usize, const IN: usize, co
 /// a time with lanes along `k`, from a copy of `W` transposed once
 /// (`wt[j][k] = w[k][j]`): each `j` of a row broadcasts `dz[r][j]` onto
 /// `IN / 4` vector loads of `wt[j]`. For a layer of few outputs on x86-64,
-/// whose columns of `W` are short (`Dense::backward_narrow`), or of at most
+/// whose columns of `W` are short (`Dense::NARROW`), or of at most
 /// 16 inputs (`Dense::backward_whole`); a row's `IN` accumulators must fit
 /// the registers. Same sums, same order.
 #[inline(always)]
