@@ -566,7 +566,8 @@ impl Blocks for f32 {
         // `j0 + 4 ≤ OUT`, and its `IN` runs of four floats, one row (`OUT`
         // floats) apart, are `w[k][j0..j0 + 4]`; `bias` is four floats; `z0`
         // is the four floats `z[0][j0..j0 + 4]`, borrowed mutably and so
-        // aliased by none of the others.
+        // aliased by none of the others. All are `f32` data, so aligned, and
+        // the stride is a multiple of 4 bytes.
         unsafe {
             affine_1x4_asm(
                 is_relu::<G>(),
@@ -733,7 +734,8 @@ fn affine_4xc<G: Elementwise, const C: usize, const IN: usize, const OUT: usize>
     // row (`OUT` floats) apart, are `w[k][j0..j0 + C]`, inside `w`. `bias`
     // is `C` floats. `z0` starts at `z[0][j0]`: its four runs, `OUT` floats
     // apart, are `z[r][j0..j0 + C]`, inside `z`, which is borrowed mutably
-    // and so aliased by none of the others.
+    // and so aliased by none of the others. Every pointer is into `f32`
+    // data, so aligned, and the strides are multiples of 4 bytes.
     unsafe {
         block(
             is_relu::<G>(),
@@ -831,7 +833,8 @@ fn affine_rows_even<G: Elementwise, const M: usize, const OUT: usize>(
                     // `b[j0..j0 + C]`; the four runs from `zb[0][j0]`, `OUT`
                     // apart, are `zb[r][j0..j0 + C]`, inside `zb`, borrowed
                     // mutably (the pointer taken just now) and so aliased by
-                    // none of the others.
+                    // none of the others. Every pointer is into `f32` data,
+                    // so aligned, and the strides are multiples of 4 bytes.
                     unsafe {
                         block(
                             is_relu::<G>(),
