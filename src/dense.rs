@@ -122,7 +122,9 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         self.backward_blocks(input, rows, dz, slots, update);
     }
 
-    /// [`Layer::backward`]'s body: every block of input columns, then the bias.
+    /// [`Layer::backward`]'s body: every block of input columns (some layers
+    /// whole on x86-64, `backward_whole`), then the
+    /// bias.
     #[inline(always)]
     fn backward_blocks<const M: usize, I, S, U>(
         &mut self,
@@ -137,15 +139,19 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         U: ParamUpdate<T, S>,
     {
         #[cfg(target_arch = "x86_64")]
-        if U::KEEPS_PARAMS && (Self::NARROW || (I::WANTS_GRADIENT && IN > ROWS && IN <= 16)) {
+        let whole = U::KEEPS_PARAMS && (Self::NARROW || (I::WANTS_GRADIENT && IN > ROWS && IN <= 16));
+        #[cfg(not(target_arch = "x86_64"))]
+        let whole = false;
+        if whole {
+            #[cfg(target_arch = "x86_64")]
             self.backward_whole(input, rows, dz, slots, update);
-            return;
-        }
-        for block in 0..IN / ROWS {
-            self.backward_columns(input, rows, dz, slots, update, block * ROWS, ROWS);
-        }
-        if !IN.is_multiple_of(ROWS) {
-            self.backward_columns(input, rows, dz, slots, update, IN - IN % ROWS, IN % ROWS);
+        } else {
+            for block in 0..IN / ROWS {
+                self.backward_columns(input, rows, dz, slots, update, block * ROWS, ROWS);
+            }
+            if !IN.is_multiple_of(ROWS) {
+                self.backward_columns(input, rows, dz, slots, update, IN - IN % ROWS, IN % ROWS);
+            }
         }
         let bias = &mut self.bias.as_array_mut()[0];
         let bias_slots = &mut slots.bias.as_array_mut()[0];
@@ -166,7 +172,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
 
     /// [`Layer::backward`]'s body on x86-64, when `update` keeps `W`, for a
     /// [`NARROW`](Self::NARROW) layer or a hidden layer's input of 5 to 16
-    /// columns: all of `dW`, then all of `dX` at once, then the bias.
+    /// columns: all of `dW`, then all of `dX` at once (the caller adds the
+    /// bias).
     ///
     /// `dX = dZ·Wᵀ` a row at a time with lanes along `k`, from a copy of `W`
     /// transposed once (`kernel::input_gradient_transposed`): a row's 16
@@ -195,16 +202,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
             kernel::weight_gradient_whole::<T, S, U, M, IN, OUT>(x, dz, rows, w, w_slots, update);
         } else {
             for block in 0..IN / ROWS {
-                kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(
-                    x,
-                    dz,
-                    rows,
-                    block * ROWS,
-                    ROWS,
-                    w,
-                    w_slots,
-                    update,
-                );
+                let k0 = block * ROWS;
+                kernel::weight_gradient::<T, S, U, LANES, M, IN, OUT>(x, dz, rows, k0, ROWS, w, w_slots, update);
             }
             if !IN.is_multiple_of(ROWS) {
                 let k0 = IN - IN % ROWS;
@@ -214,9 +213,6 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
         if I::WANTS_GRADIENT {
             input.accept_input_gradient(dz, self.weights.as_array(), rows, 0, IN);
         }
-        let bias = &mut self.bias.as_array_mut()[0];
-        let bias_slots = &mut slots.bias.as_array_mut()[0];
-        kernel::column_sums::<T, S, U, LANES, M, OUT>(dz, rows, bias, bias_slots, update);
     }
 
     /// The backward pass for input columns `k0 .. k0 + kw` (at most
