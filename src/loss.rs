@@ -140,20 +140,7 @@ impl Loss<Softmax> for CrossEntropy {
             *e = if shifted == T::ZERO { T::ONE } else { shifted.exp() };
             sum += *e;
         }
-        let log_sum = sum.ln();
-        let mut loss = T::ZERO;
-        let mut y_sum = T::ZERO;
-        for ((d, &e), &y) in z.iter_mut().zip(&exps).zip(y) {
-            if y != T::ZERO {
-                loss += y * ((max - *d) + log_sum);
-            }
-            y_sum += y;
-            *d = e / sum;
-        }
-        for (d, &y) in z.iter_mut().zip(y) {
-            *d = (*d * y_sum - y) / m;
-        }
-        loss
+        cross_entropy_row(z, y, &exps, max, sum, sum.ln(), m)
     }
 
     /// x86-64: [`row_loss_and_gradient`](Self::row_loss_and_gradient) for
@@ -207,22 +194,39 @@ impl Loss<Softmax> for CrossEntropy {
             .zip(y)
             .zip(exps.iter().zip(maxima.iter().zip(sums.iter().zip(&logs))));
         for ((z, y), (exps, (&max, (&sum, &log_sum)))) in rows.take(used) {
-            let mut loss = T::ZERO;
-            let mut y_sum = T::ZERO;
-            for ((d, &e), &y) in z.iter_mut().zip(exps).zip(y) {
-                if y != T::ZERO {
-                    loss += y * ((max - *d) + log_sum);
-                }
-                y_sum += y;
-                *d = e / sum;
-            }
-            for (d, &y) in z.iter_mut().zip(y) {
-                *d = (*d * y_sum - y) / m;
-            }
-            total += loss;
+            total += cross_entropy_row(z, y, exps, max, sum, log_sum, m);
         }
         total / m
     }
+}
+
+/// A row's cross-entropy from its logits `z`, their maximum, `exps[j] =
+/// e^(z[j]−max)`, their `sum` and its logarithm, overwriting `z` with
+/// `∂f/∂z` for a batch of `m` rows. `−ln aⱼ = (max − zⱼ) + ln Σ`: no
+/// cancellation of large logits.
+#[inline(always)]
+fn cross_entropy_row<T: Scalar, const N: usize>(
+    z: &mut [T; N],
+    y: &[T; N],
+    exps: &[T; N],
+    max: T,
+    sum: T,
+    log_sum: T,
+    m: T,
+) -> T {
+    let mut loss = T::ZERO;
+    let mut y_sum = T::ZERO;
+    for ((d, &e), &y) in z.iter_mut().zip(exps).zip(y) {
+        if y != T::ZERO {
+            loss += y * ((max - *d) + log_sum);
+        }
+        y_sum += y;
+        *d = e / sum;
+    }
+    for (d, &y) in z.iter_mut().zip(y) {
+        *d = (*d * y_sum - y) / m;
+    }
+    loss
 }
 
 /// `values[i] = f(values)[i]`, four at a time, the last few padded with `pad`.
