@@ -756,6 +756,14 @@ mod tests {
         let w: [[f32; OUT]; IN] = matrix(2);
         let b: [f32; OUT] = matrix::<1, OUT>(3)[0];
         let dz: [[f32; OUT]; M] = matrix(4);
+        // `dX[r][k] = Σⱼ dz[r][j]·w[k][j]` in ascending `j`, from `+0.0`.
+        let dx_reference = |r: usize, k: usize| {
+            let mut s = 0.0f32;
+            for j in 0..OUT {
+                s += dz[r][j] * w[k][j];
+            }
+            s
+        };
         for rows in [M, M.saturating_sub(1), 1] {
             // Forward, against the plain loop in the same order.
             let mut z = [[f32::NAN; OUT]; M];
@@ -853,10 +861,7 @@ mod tests {
                             assert!(dx[r][kk].is_nan(), "transposed dx[{r}][{}] was written", k0 + kk);
                             continue;
                         }
-                        let mut s = 0.0f32;
-                        for j in 0..OUT {
-                            s += dz[r][j] * w[k0 + kk][j];
-                        }
+                        let s = dx_reference(r, k0 + kk);
                         assert_eq!(dx[r][kk].to_bits(), s.to_bits(), "transposed dx[{r}][{}]", k0 + kk);
                     }
                 }
@@ -878,10 +883,7 @@ mod tests {
                                 assert!(dx[kk][r].is_nan(), "dx[{}][{r}] was written (form {form})", k0 + kk);
                                 continue;
                             }
-                            let mut s = 0.0f32;
-                            for j in 0..OUT {
-                                s += dz[r][j] * w[k0 + kk][j];
-                            }
+                            let s = dx_reference(r, k0 + kk);
                             assert_eq!(dx[kk][r].to_bits(), s.to_bits(), "dx[{}][{r}] (form {form})", k0 + kk);
                         }
                     }
