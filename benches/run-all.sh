@@ -2,22 +2,25 @@
 # benches/run-all.sh -- every figure of BENCHMARKS.md, in one run.
 #
 #   1. x86-64 instructions per step / inference (callgrind via gungraun), with
-#      ratios to the nalgebra baseline computed from this same run;
+#      ratios to the nalgebra baseline computed from this same run: as a host
+#      build runs them (`instructions`: the steps' AVX2 copy where the CPU has
+#      it), on SSE2 alone (`sse2`: `--cfg tinymlp_portable`), and with both
+#      sides compiled for AVX2 (`avx2`: `-C target-feature=+avx2`);
 #   2. Cortex-M4F instructions and flash (QEMU + insncount, benches/cortex-m4);
 #   3. wall time (criterion; noisy on shared machines, for orientation only).
 #
-# Usage: benches/run-all.sh [instructions|m4|wall]...   (default: all three)
+# Usage: benches/run-all.sh [instructions|sse2|avx2|m4|wall]...   (default: all)
 # Needs valgrind and gungraun-runner 0.20.0 (.ci/install.sh installs both).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(instructions m4 wall)
+[ ${#parts[@]} -gt 0 ] || parts=(instructions sse2 avx2 m4 wall)
 
 instructions() {
-    echo "=== x86-64 instructions (callgrind), one call each"
+    echo "=== x86-64 instructions (callgrind), one call each${1:+, $1}"
     local log
     log="$(mktemp)"
-    cargo bench --features std --quiet --bench instructions 2>&1 | tee "$log" >/dev/null
+    cargo bench --features std --quiet --bench instructions "${@:2}" 2>&1 | tee "$log" >/dev/null
     awk '
         /^instructions::/ { split($1, p, "::"); name = p[3] }
         /Instructions:/ { split($2, v, "|"); ir[name] = v[1]; order[++n] = name }
@@ -34,6 +37,16 @@ instructions() {
             }
         }' "$log"
     rm -f "$log"
+}
+
+# RUSTFLAGS reach every crate, so these two build in their own target directories.
+sse2() {
+    RUSTFLAGS="--cfg tinymlp_portable" instructions "tinymlp on SSE2 only (--cfg tinymlp_portable)" \
+        --target-dir target/bench-sse2
+}
+
+avx2() {
+    RUSTFLAGS="-C target-feature=+avx2" instructions "both sides compiled for AVX2" --target-dir target/bench-avx2
 }
 
 m4() {

@@ -97,7 +97,8 @@ where
     const TRAINABLE_LAYERS: usize = A::TRAINABLE_LAYERS + B::TRAINABLE_LAYERS;
     const TRAINABLE_PARAMETERS: usize = A::TRAINABLE_PARAMETERS + B::TRAINABLE_PARAMETERS;
 
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         let mut hidden = [T::ZERO; H];
         self.front.logits(x, &mut hidden);
@@ -107,7 +108,8 @@ where
 
     /// The front stack's last layer applies its (elementwise) activation as it
     /// stores its output, so the hidden activations cost no extra pass.
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn forward_tape_with<const M: usize, G: Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
@@ -130,7 +132,8 @@ where
         B::tape_output_mut(&mut tape.1)
     }
 
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn backward<const M: usize, I, S, U>(
         &mut self,
         input: &mut I,
@@ -165,6 +168,7 @@ where
         }
     }
 
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         first_layer: usize,
@@ -247,14 +251,16 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Layer<T
     const PARAMETERS: usize = L::PARAMETERS;
     const TRAINABLE: bool = false;
 
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         self.0.logits(x, out);
     }
 
     /// Row by row through the frozen layers: intermediate activations live on
     /// the stack one row at a time, never in the tape.
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn forward_tape_with<const M: usize, G: Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,

@@ -280,7 +280,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     const PARAMETERS: usize = IN * OUT + OUT;
     const TRAINABLE: bool = true;
 
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn logits(&self, x: &[T; IN], out: &mut [T; OUT]) {
         let (w, b) = (self.weights.as_array(), &self.bias.as_array()[0]);
         kernel::affine::<T, crate::Identity, LANES, 1, IN, OUT>(
@@ -293,7 +294,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     }
 
     /// `out(X·W + b)`, each element summed in ascending `k` from the bias.
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn forward_tape_with<const M: usize, H: crate::Elementwise>(
         &self,
         x: &Matrix<T, M, IN>,
@@ -323,7 +325,8 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
     /// Column `k` of the input is read only in steps 1–2 and row `k` of `W`
     /// only in steps 1–2, so neither a copy of `W` nor a separate `dA_prev`
     /// buffer is needed; then `db = column sums of dZ`.
-    #[inline]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
     fn backward<const M: usize, I, S, U>(
         &mut self,
         input: &mut I,
@@ -343,6 +346,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Layer<T, IN, O
         }
     }
 
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn visit_params<S: Zeroed + Copy, V: ParamVisitor<T, S> + ?Sized>(
         &mut self,
         first_layer: usize,

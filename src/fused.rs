@@ -139,6 +139,32 @@ where
     where
         L: Loss<Ls::Activation>,
     {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if crate::cpu::has_avx2() {
+            // SAFETY: `step_rows_avx2` needs AVX2 and nothing else; the CPU has it.
+            #[allow(unsafe_code)]
+            return unsafe { self.step_rows_avx2(x, y, rows) };
+        }
+        self.fused_step(x, y, rows)
+    }
+
+    /// [`step_rows`](Self::step_rows) compiled for AVX2 (see `cpu`).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2")]
+    fn step_rows_avx2(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>, rows: usize) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
+        self.fused_step(x, y, rows)
+    }
+
+    /// The fused step itself, inlined whole into its AVX2 copy (see `cpu`).
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
+    fn fused_step(&mut self, x: &Matrix<T, M, IN>, y: &Matrix<T, M, OUT>, rows: usize) -> Result<T, Error>
+    where
+        L: Loss<Ls::Activation>,
+    {
         check_batch(x, y, rows, &self.optimizer)?;
         if let Clip::Norm(_) = self.optimizer.clip() {
             return Err(Error::Unsupported {

@@ -33,6 +33,7 @@ pub trait Loss<G: Activation>: Copy + Default + core::fmt::Debug {
     fn row_loss_and_gradient<T: Scalar, const N: usize>(z: &mut [T; N], y: &[T; N], m: T) -> T;
 
     /// The mean loss of the first `rows` rows, turning their logits into `∂f/∂Z`.
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn batch_loss_and_gradient<T: Scalar, const M: usize, const N: usize>(
         z: &mut Matrix<T, M, N>,
         y: &Matrix<T, M, N>,
@@ -152,6 +153,7 @@ impl Loss<Softmax> for CrossEntropy {
     /// and logarithm pair per logit and row, one at a time). The row
     /// losses are added in row order, as the default does.
     #[cfg(target_arch = "x86_64")]
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn batch_loss_and_gradient<T: Scalar, const M: usize, const N: usize>(
         z: &mut Matrix<T, M, N>,
         y: &Matrix<T, M, N>,

@@ -1,4 +1,4 @@
-//! `Network<T, L, IN, OUT>`: a layer stack with its input and output widths, and the [`mlp!`] macro that names one.
+//! `Network<T, L, IN, OUT>`: a layer stack with its input and output widths, and the [`mlp!`](crate::mlp!) macro that names one.
 
 use core::marker::PhantomData;
 
@@ -150,6 +150,26 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
 
     /// The last layer's pre-activations (logits) for one sample.
     pub fn logits(&self, x: &[T; IN]) -> [T; OUT] {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if crate::cpu::has_avx2() {
+            // SAFETY: `logits_avx2` needs AVX2 and nothing else; the CPU has it.
+            #[allow(unsafe_code)]
+            return unsafe { self.logits_avx2(x) };
+        }
+        self.layer_logits(x)
+    }
+
+    /// [`logits`](Self::logits) compiled for AVX2 (see `cpu`).
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2")]
+    fn logits_avx2(&self, x: &[T; IN]) -> [T; OUT] {
+        self.layer_logits(x)
+    }
+
+    /// The layers' logits, inlined whole into the AVX2 copy (see `cpu`).
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), inline)]
+    fn layer_logits(&self, x: &[T; IN]) -> [T; OUT] {
         let mut out = [T::ZERO; OUT];
         self.layers.logits(x, &mut out);
         out

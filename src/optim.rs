@@ -91,6 +91,7 @@ pub trait Optimizer<T: Scalar> {
     /// [`update`](Self::update) on each element. The built-in optimizers
     /// override it with a loop free of per-element tests, which the compiler
     /// vectorises where it can.
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn update_tensor(step: &Self::Step, params: &mut [T], grads: &[T], slots: &mut [Self::Slot]) {
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
             (*p, *s) = Self::update(step, *p, g, *s);
@@ -513,6 +514,7 @@ impl<T: Scalar> Optimizer<T> for SgdMomentum<T> {
         momentum_rule(step, param, step.sgd.transform.apply(param, grad), velocity)
     }
 
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn update_tensor(step: &SgdMomentumStep<T>, params: &mut [T], grads: &[T], slots: &mut [T]) {
         let identity = step.sgd.transform.identity;
         for ((p, &g), v) in params.iter_mut().zip(grads).zip(slots.iter_mut()) {
@@ -743,6 +745,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
         adam_rule(step, param, step.transform.apply(param, grad), slot)
     }
 
+    #[cfg_attr(all(feature = "std", target_arch = "x86_64"), inline(always))]
     fn update_tensor(step: &AdamStep<T>, params: &mut [T], grads: &[T], slots: &mut [AdamSlot<T>]) {
         if step.transform.identity {
             T::adam_loop(step, params, grads, slots);

@@ -6,9 +6,10 @@
 #  3. builds train-silent, whose panic handler calls a symbol defined nowhere:
 #     it links only if no panic is reachable; runs it (exit 0 = converged);
 #  4. runs the same training runs on the host (tests/device_twin.rs, same
-#     source) and requires every weights checksum printed by the firmware, at
-#     both opt-levels, to equal the host's (the host test also requires the
-#     fused run's checksum to equal the checked run's);
+#     source), once as is and once optimised with `std` (the AVX2 copy of the
+#     steps where the CPU has it), and requires every weights checksum printed
+#     by the firmware, at both opt-levels, to equal the host's (the host test
+#     also requires the fused run's checksum to equal the checked run's);
 #  5. requires every trainer `static` (a symbol named *TRAINER) to be in .bss:
 #     all zeros, so it costs no flash.
 # Environment: OPT (default "s 3"), MCU_CARGO_HOME.
@@ -27,6 +28,16 @@ grep -o 'checksum [a-z-]* 0x[0-9a-f]*' "$logs/host.txt" | sort >"$logs/host.chec
 cat "$logs/host.checksums"
 [ "$(wc -l <"$logs/host.checksums")" = "${#trainers[@]}" ] \
     || { cat "$logs/host.txt"; echo "host runs: expected ${#trainers[@]} checksums"; exit 1; }
+
+# With `std`, an x86-64 host whose CPU has AVX2 trains with the steps' AVX2
+# copy (src/cpu.rs): the same runs, optimised, must end with the same bits.
+echo "--- host with std, release (the AVX2 copy of the steps where the CPU has it: $(grep -qw avx2 /proc/cpuinfo && echo yes || echo no))"
+(cd "$fw_repo" && cargo test --release --features std --test device_twin -- --nocapture --test-threads=1) \
+    >"$logs/host-std.txt" 2>&1 || { cat "$logs/host-std.txt"; echo "host runs with std: FAILED"; exit 1; }
+grep -o 'checksum [a-z-]* 0x[0-9a-f]*' "$logs/host-std.txt" | sort >"$logs/host-std.checksums"
+diff -u "$logs/host.checksums" "$logs/host-std.checksums" \
+    || { echo "bit-identity: FAILED between the host's builds (diff above: default vs std)"; exit 1; }
+echo "bit-identical: the host with std ends with the same weight bits"
 
 fail=0
 for opt in $OPT; do
