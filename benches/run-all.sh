@@ -20,7 +20,7 @@ instructions() {
     echo "=== x86-64 instructions (callgrind), one call each${1:+, $1}"
     local log
     log="$(mktemp)"
-    cargo bench --features std --quiet --bench instructions "${@:2}" 2>&1 | tee "$log" >/dev/null
+    cargo bench --features std --quiet --bench instructions 2>&1 | tee "$log" >/dev/null
     awk '
         /^instructions::/ { split($1, p, "::"); name = p[3] }
         /Instructions:/ { split($2, v, "|"); ir[name] = v[1]; order[++n] = name }
@@ -39,14 +39,17 @@ instructions() {
     rm -f "$log"
 }
 
-# RUSTFLAGS reach every crate, so these two build in their own target directories.
+# RUSTFLAGS reach every crate, so these two build in their own target
+# directories (CARGO_TARGET_DIR: gungraun keeps its output there too). They
+# replace any RUSTFLAGS of the caller's.
 sse2() {
-    RUSTFLAGS="--cfg tinymlp_portable" instructions "tinymlp on SSE2 only (--cfg tinymlp_portable)" \
-        --target-dir target/bench-sse2
+    CARGO_TARGET_DIR=target/bench-sse2 RUSTFLAGS="--cfg tinymlp_portable" \
+        instructions "tinymlp on SSE2 only (--cfg tinymlp_portable)"
 }
 
 avx2() {
-    RUSTFLAGS="-C target-feature=+avx2" instructions "both sides compiled for AVX2" --target-dir target/bench-avx2
+    CARGO_TARGET_DIR=target/bench-avx2 RUSTFLAGS="-C target-feature=+avx2" \
+        instructions "both sides compiled for AVX2"
 }
 
 m4() {

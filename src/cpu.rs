@@ -12,23 +12,29 @@
 //! host's default and `std` builds with each other and with the Cortex-M4F).
 //!
 //! Each entry point (`Trainer::step_rows`, `FusedTrainer::step_rows`,
-//! `Network::logits`) tests [`has_avx2`] and calls its
-//! `#[target_feature(enable = "avx2")]` copy: the one `unsafe` call, whose
-//! contract is exactly what the test established. A function compiled for
-//! the baseline target stays a baseline function whoever calls it, so what
-//! a step calls is `inline(always)` in these builds: the step bodies, the
-//! layers' `logits`, `forward_tape_with`, `backward` and `visit_params`, and
-//! the optimizers' and losses' batch methods. Elsewhere they keep their
-//! `#[inline]` hint: `inline(always)` on every target changed the
-//! Cortex-M4F's code at opt-level 3 (W2 +29 instructions).
+//! `Network::logits`, and so `step`, `fit`, `forward` and `evaluate`) tests
+//! `has_avx2` and calls its `#[target_feature(enable = "avx2")]` copy: the
+//! one `unsafe` call, whose contract is exactly what the test established. A
+//! function compiled for the baseline target stays a baseline function
+//! whoever calls it, so the steady step's path is `inline(always)` in these
+//! builds: the step bodies, the layers' `logits`, `forward_tape_with`,
+//! `backward` and `visit_params`, and the optimizers' and losses' batch
+//! methods. Elsewhere they keep their `#[inline]` hint: `inline(always)` on
+//! every target changed the Cortex-M4F's code at opt-level 3 (W2 +29
+//! instructions). What stays out of line runs baseline code, with the same
+//! bits: the cold passes behind `train::visit_cold` (first step, dry run,
+//! norm clipping), and the sealed traits' own methods called directly.
 //!
-//! `core` has no run-time detection, so a `no_std` x86-64 build has no copy;
-//! it gets AVX2 by enabling it at compile time (`-C target-cpu=native`).
-//! `--cfg tinymlp_portable` keeps a `std` build on its SSE2 code: that is how
-//! BENCHMARKS.md measures what a CPU without AVX2 runs.
+//! `core` has no run-time detection, so a build without `std` (plain
+//! `cargo test` included) has no copy; it gets AVX2 by enabling it at
+//! compile time (`-C target-cpu=native`). `--cfg tinymlp_portable` keeps a
+//! `std` build on its SSE2 code: that is how BENCHMARKS.md measures what a
+//! CPU without AVX2 runs.
 
-/// Whether this CPU runs AVX2 (and the OS saves its registers): std's
-/// detection, cached after the first call.
+/// Whether this CPU runs AVX2 and the OS saves its registers: std's
+/// detection (CPUID, and XGETBV for the YMM state), cached after the first
+/// call. The entry points' `unsafe` calls rely on it answering `true` only
+/// when AVX2 is usable.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
 pub(crate) fn has_avx2() -> bool {

@@ -54,11 +54,11 @@
 //!   and the 4 × 4 `f32` blocks of the dense layer's three products, whose
 //!   loads the compiler does not merge into `vldm`. Each computes exactly what the
 //!   portable Rust code computes, in the same order, so results are
-//!   bit-identical. The one other `unsafe` is host-only: with `std` on
-//!   x86-64, the training steps and [`Network::logits`] call a copy of
-//!   themselves compiled for AVX2 after std's run-time detection found it
-//!   (the same operations in the same order, so the same bits; W2's checked
-//!   step 16,328 → 9,003 instructions).
+//!   bit-identical. The other `unsafe` is three calls, host-only: with
+//!   `std` on x86-64, the two training steps and [`Network::logits`] call a
+//!   copy of themselves compiled for AVX2 after std's run-time detection
+//!   found it usable (the same operations in the same order, so the same
+//!   bits; W2's checked step 16,328 → 9,003 instructions).
 //! - No panics on any input a caller can construct (NaN, ±∞, subnormals,
 //!   any row count, any index): failures are [`Error`] values that carry the
 //!   numbers explaining them.

@@ -152,7 +152,8 @@ impl<T: Scalar, L: Layer<T, IN, OUT>, const IN: usize, const OUT: usize> Network
     pub fn logits(&self, x: &[T; IN]) -> [T; OUT] {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if crate::cpu::has_avx2() {
-            // SAFETY: `logits_avx2` needs AVX2 and nothing else; the CPU has it.
+            // SAFETY: `logits_avx2` needs AVX2 and nothing else, and `has_avx2`
+            // (std's detection: CPUID, and XGETBV for the OS saving YMM) says it is usable.
             #[allow(unsafe_code)]
             return unsafe { self.logits_avx2(x) };
         }

@@ -239,7 +239,8 @@ where
     {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if crate::cpu::has_avx2() {
-            // SAFETY: `step_rows_avx2` needs AVX2 and nothing else; the CPU has it.
+            // SAFETY: `step_rows_avx2` needs AVX2 and nothing else, and `has_avx2`
+            // (std's detection: CPUID, and XGETBV for the OS saving YMM) says it is usable.
             #[allow(unsafe_code)]
             return unsafe { self.step_rows_avx2(x, y, rows) };
         }
