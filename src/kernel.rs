@@ -109,6 +109,17 @@ pub(crate) fn affine<T: Scalar, G: Elementwise, const L: usize, const M: usize, 
     rows: usize,
 ) {
     let (x, z) = (x.get(..rows).unwrap_or(&[]), z.get_mut(..rows).unwrap_or(&mut []));
+    #[cfg(target_arch = "x86_64")]
+    let (x, z) = if OUT < 4 {
+        let (x_eights, x_rest) = x.as_chunks::<8>();
+        let (z_eights, z_rest) = z.as_chunks_mut::<8>();
+        for (xb, zb) in x_eights.iter().zip(z_eights) {
+            affine_rows_as_lanes::<T, G, 8, IN, OUT>(xb, w, b, zb);
+        }
+        (x_rest, z_rest)
+    } else {
+        (x, z)
+    };
     let (x_blocks, x_tail) = x.as_chunks::<ROWS>();
     let (z_blocks, z_tail) = z.as_chunks_mut::<ROWS>();
     for (xb, zb) in x_blocks.iter().zip(z_blocks) {
@@ -116,6 +127,46 @@ pub(crate) fn affine<T: Scalar, G: Elementwise, const L: usize, const M: usize, 
     }
     for (xr, zr) in x_tail.iter().zip(z_tail) {
         affine_columns::<T, G, L, 1, IN, OUT>(core::array::from_ref(xr), w, b, core::array::from_mut(zr));
+    }
+}
+
+/// [`affine`] on x86-64 for a layer of fewer than 4 outputs (an output
+/// layer's classes), `R` rows at once with lanes along the rows: each `j`'s
+/// `R` sums are one vector, and each `k` adds column `k` of `x` (a gather)
+/// times a broadcast of `w[k][j]`. Same sums, same order.
+///
+/// In blocks of 4 rows × `OUT` columns, LLVM laid the 12 sums out as they
+/// lie in `z` and rebuilt both operands' patterns with shuffles for every
+/// `k` (W2's 16 → 3 layer: 23 instructions a `k` for 4 rows; here 19 for
+/// 8 with AVX2). The sums pass through `black_box` on their way to `z`:
+/// otherwise the SLP vectoriser, which starts from the stores, chose `z`'s
+/// layout for the whole loop again (41 a `k`). It changes no value, and
+/// the sums' transposition into `z` is a few shuffles once per block.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn affine_rows_as_lanes<T: Scalar, G: Elementwise, const R: usize, const IN: usize, const OUT: usize>(
+    x: &[[T; IN]; R],
+    w: &[[T; OUT]; IN],
+    b: &[T; OUT],
+    z: &mut [[T; OUT]; R],
+) {
+    let mut acc = const { [[T::ZERO; R]; OUT] }; // a constant: see `weight_gradient_block`
+    for (acc_j, &bias) in acc.iter_mut().zip(b) {
+        *acc_j = [bias; R];
+    }
+    for (k, w_row) in w.iter().enumerate() {
+        let column: [T; R] = core::array::from_fn(|r| get(x, r, k));
+        for (acc_j, &wv) in acc.iter_mut().zip(w_row) {
+            for (a, &xk) in acc_j.iter_mut().zip(&column) {
+                *a += xk * wv;
+            }
+        }
+    }
+    let acc = core::hint::black_box(acc); // keeps the lanes along rows (see above)
+    for (r, z_row) in z.iter_mut().enumerate() {
+        for (j, zv) in z_row.iter_mut().enumerate() {
+            *zv = G::apply(get(&acc, j, r));
+        }
     }
 }
 
@@ -919,6 +970,8 @@ mod tests {
         check_shape::<L, 7, 8, 4>();
         check_shape::<L, 6, 5, 7>();
         check_shape::<L, 13, 4, 5>();
+        check_shape::<L, 19, 5, 2>();
+        check_shape::<L, 16, 3, 1>();
     }
 
     /// Both block widths in use (8 lanes on x86-64, 4 elsewhere), on this host.

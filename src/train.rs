@@ -537,9 +537,13 @@ where
 /// loop keeps one value a pass, and rows of 8 values or more
 /// go to 8 sums instead, one per position in each run of 8: the one sum is
 /// a serial chain of scalar adds, the 8 are two vector adds per run (W3's
-/// 16 × 64 inputs: 3,200 instructions fewer). Narrower rows keep the one
-/// sum, which LLVM compiles as before (W2's 4 and 3 columns: sums of runs
-/// cost the step 150 more elsewhere, through register allocation).
+/// 16 × 64 inputs: 3,200 instructions fewer). Narrower rows go through the
+/// flat slice in runs of 4 with 4 sums (W2's 4 and 3 columns: 65 fewer
+/// with AVX2, 43 with SSE2). Runs of 8 there cost W2's AVX2 step 1,200
+/// more elsewhere: LLVM then left Adam's loop over the 48 output weights
+/// scalar and kept the 256 hidden ones' a loop; so did runs of 4 added in
+/// place (`lanes.iter_mut().zip(run)`) rather than as a fold (sums per
+/// row's run, earlier, 150 more through register allocation).
 fn check_finite<T: Scalar, const M: usize, const N: usize>(
     m: &Matrix<T, M, N>,
     rows: usize,
@@ -562,7 +566,12 @@ fn check_finite<T: Scalar, const M: usize, const N: usize>(
     };
     #[cfg(target_arch = "x86_64")]
     let sum = if N < 8 {
-        used.as_flattened().iter().fold(T::ZERO, |s, &x| s + x * T::ZERO)
+        let (runs, rest) = used.as_flattened().as_chunks::<4>();
+        let lanes = runs
+            .iter()
+            .fold([T::ZERO; 4], |s, run| core::array::from_fn(|l| s[l] + run[l] * T::ZERO));
+        let sum = rest.iter().fold(T::ZERO, |s, &x| s + x * T::ZERO);
+        lanes.iter().fold(sum, |s, &l| s + l)
     } else {
         let mut lanes = [T::ZERO; 8];
         for row in used {
