@@ -4,8 +4,8 @@
 //!
 //! The default x86-64 target assumes SSE2 only: four lanes, and two-operand
 //! instructions that spend a register copy on most products. AVX2's eight
-//! lanes and three operands take W2's checked step from 16,328 instructions
-//! to 9,003 (BENCHMARKS.md). The copy is the same Rust compiled with one more
+//! lanes and three operands take W2's checked step from 16,071 instructions
+//! to 8,334 (BENCHMARKS.md). The copy is the same Rust compiled with one more
 //! target feature, so it performs the same IEEE operations in the same order:
 //! Rust never fuses a multiply and an add unasked, and AVX2 alone has no FMA.
 //! Its results are bit-identical (`examples/cortex-m4/check.sh` compares the

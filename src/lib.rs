@@ -58,7 +58,7 @@
 //!   `std` on x86-64, the two training steps and [`Network::logits`] call a
 //!   copy of themselves compiled for AVX2 after std's run-time detection
 //!   found it usable (the same operations in the same order, so the same
-//!   bits; W2's checked step 16,328 → 9,003 instructions).
+//!   bits; W2's checked step 16,071 → 8,334 instructions).
 //! - No panics on any input a caller can construct (NaN, ±∞, subnormals,
 //!   any row count, any index): failures are [`Error`] values that carry the
 //!   numbers explaining them.
