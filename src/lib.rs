@@ -86,8 +86,9 @@
 //!   and gradients within `1e-6` absolute or `1e-4` relative of the exact ones
 //!   for pre-activations up to `±1e30` and at subnormals (a loss too large for
 //!   the type is `+∞`, and the step is refused).
-//!   [`FusedTrainer`] is the fast path without that guarantee (and without a
-//!   gradient buffer); on a normal run both end with the same bits.
+//!   [`FusedTrainer`] is the unchecked path without that guarantee (and
+//!   without a gradient buffer, so it needs less RAM; it is not faster on the
+//!   benchmarks); on a normal run both end with the same bits.
 //! - One summation order on every target: training is bit-identical on an
 //!   x86-64 host and a Cortex-M4F for the same seed and data.
 //!
