@@ -123,8 +123,7 @@ impl<T: Scalar, const IN: usize, const OUT: usize, G: Activation> Dense<T, IN, O
     }
 
     /// [`Layer::backward`]'s body: every block of input columns (some layers
-    /// whole on x86-64, `backward_whole`), then the
-    /// bias.
+    /// whole on x86-64, `backward_whole`), then the bias.
     #[inline(always)]
     fn backward_blocks<const M: usize, I, S, U>(
         &mut self,
